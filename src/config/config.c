@@ -1,0 +1,433 @@
+/*
+ * config - the configuration snapshot (see config.h)
+ *
+ * DESCRIPTION
+ *	config_keys[] is the one place a setting is declared: its path in the
+ *	file, type, default, range and where it lands in struct config. Loading
+ *	is: defaults from the table, then every setting of the file checked
+ *	against the table (unknown keys are errors), then values stored.
+ */
+#include "config.h"
+
+#include <limits.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <libconfig.h>
+
+#include "config/config.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+enum key_type { KT_STRING, KT_FLOAT, KT_UINT, KT_BOOL, KT_ENUM, KT_STRLIST };
+
+static const char *const actions[] = {"accept", "quarantine", "reject", "tempfail", NULL};
+static const char *const on_errors[] = {"tempfail", "accept", NULL};
+static const char *const pct_modes[] = {"sample", "ignore", NULL};
+
+struct config_key {
+	const char *path;
+	enum key_type type;
+	size_t offset;
+	const char *def_str; /* KT_STRING, KT_ENUM */
+	double def_num;      /* KT_FLOAT, KT_UINT, KT_BOOL */
+	double min, max;
+	const char *const *names; /* KT_ENUM */
+};
+
+#define OFF(field) offsetof(struct config, field)
+
+static const struct config_key config_keys[] = {
+	{"authserv_id", KT_STRING, OFF(authserv_id), "", 0, 0, 255, NULL},
+	{"dns.nameservers", KT_STRLIST, OFF(nameservers), NULL, 0, 0, 16, NULL},
+	{"dns.timeout", KT_FLOAT, OFF(dns_timeout), NULL, 2.0, 0.05, 30, NULL},
+	{"spf.check_helo", KT_BOOL, OFF(spf_check_helo), NULL, 1, 0, 1, NULL},
+	{"spf.lookup_limit", KT_UINT, OFF(spf_limits.dns_mechanisms), NULL, 10, 1, 50, NULL},
+	{"spf.void_lookup_limit", KT_UINT, OFF(spf_limits.void_lookups), NULL, 2, 0, 20, NULL},
+	{"spf.mx_limit", KT_UINT, OFF(spf_limits.mx_names), NULL, 10, 1, 50, NULL},
+	{"spf.ptr_limit", KT_UINT, OFF(spf_limits.ptr_names), NULL, 10, 1, 50, NULL},
+	{"dkim.max_signatures", KT_UINT, OFF(dkim_max_signatures), NULL, 5, 1, 50, NULL},
+	{"dkim.min_key_bits", KT_UINT, OFF(dkim_min_key_bits), NULL, 1024, 1024, 16384, NULL},
+	{"dmarc.pct", KT_ENUM, OFF(dmarc_pct), "sample", 0, 0, 0, pct_modes},
+	{"policy.dmarc_reject", KT_ENUM, OFF(act_dmarc_reject), "reject", 0, 0, 0, actions},
+	{"policy.dmarc_quarantine", KT_ENUM, OFF(act_dmarc_quarantine), "quarantine", 0, 0, 0,
+	 actions},
+	{"policy.no_from", KT_ENUM, OFF(act_no_from), "reject", 0, 0, 0, actions},
+	{"policy.multiple_from", KT_ENUM, OFF(act_multiple_from), "reject", 0, 0, 0, actions},
+	{"policy.multiple_from_domains", KT_ENUM, OFF(act_multiple_domains), "reject", 0, 0, 0,
+	 actions},
+	{"policy.unparseable_from", KT_ENUM, OFF(act_unparseable_from), "reject", 0, 0, 0,
+	 actions},
+	{"policy.on_error", KT_ENUM, OFF(on_error), "tempfail", 0, 0, 0, on_errors},
+	{"reply.reject", KT_STRING, OFF(reject_reply),
+	 "550 5.7.26 Unauthenticated email from %{domain} is not accepted due to the domain's "
+	 "DMARC policy (p=%{policy})",
+	 0, 12, 400, NULL},
+	{"reply.tempfail", KT_STRING, OFF(tempfail_reply),
+	 "451 4.4.3 Temporary failure checking message authentication; try again later", 0, 12,
+	 400, NULL},
+};
+
+#define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+
+static void *field(struct config *cfg, const struct config_key *k)
+{
+	return (char *)cfg + k->offset;
+}
+
+static int enum_index(const char *const *names, const char *s)
+{
+	int i;
+
+	for (i = 0; names[i] != NULL; i++)
+		if (strcmp(names[i], s) == 0)
+			return i;
+	return -1;
+}
+
+static void config_set_defaults(struct config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+		void *f = field(cfg, k);
+
+		switch (k->type) {
+		case KT_STRING:
+			*(char **)f = xstrdup(k->def_str);
+			break;
+		case KT_FLOAT:
+			*(double *)f = k->def_num;
+			break;
+		case KT_UINT:
+			*(unsigned *)f = (unsigned)k->def_num;
+			break;
+		case KT_BOOL:
+			*(bool *)f = k->def_num != 0;
+			break;
+		case KT_ENUM:
+			*(int *)f = enum_index(k->names, k->def_str);
+			break;
+		case KT_STRLIST:
+			break;
+		}
+	}
+}
+
+static const struct config_key *config_find(const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++)
+		if (strcmp(config_keys[i].path, path) == 0)
+			return &config_keys[i];
+	return NULL;
+}
+
+/* True when path names a group that some key lives under. */
+static bool config_is_group(const char *path)
+{
+	size_t i, n = strlen(path);
+
+	for (i = 0; i < N_KEYS; i++)
+		if (strncmp(config_keys[i].path, path, n) == 0 && config_keys[i].path[n] == '.')
+			return true;
+	return false;
+}
+
+static int config_fail(struct am_err *err, const char *name, const config_setting_t *s,
+		       const char *path, const char *what)
+{
+	am_err_set(err, "%s:%d: %s: %s", name, config_setting_source_line(s), path, what);
+	return -1;
+}
+
+static int store_number(struct config *cfg, const struct config_key *k, const config_setting_t *s,
+			const char *name, const char *path, struct am_err *err)
+{
+	int t = config_setting_type(s);
+	double v;
+	char what[128];
+
+	if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
+		v = (double)config_setting_get_int64(s);
+	else if (t == CONFIG_TYPE_FLOAT && k->type == KT_FLOAT)
+		v = config_setting_get_float(s);
+	else
+		return config_fail(err, name, s, path,
+				   k->type == KT_FLOAT ? "expected a number" : "expected an integer");
+	if (v < k->min || v > k->max) {
+		snprintf(what, sizeof(what), "%g is out of range [%g, %g]", v, k->min, k->max);
+		return config_fail(err, name, s, path, what);
+	}
+	if (k->type == KT_FLOAT)
+		*(double *)field(cfg, k) = v;
+	else
+		*(unsigned *)field(cfg, k) = (unsigned)v;
+	return 0;
+}
+
+static int store_string(struct config *cfg, const struct config_key *k, const config_setting_t *s,
+			const char *name, const char *path, struct am_err *err)
+{
+	const char *v = config_setting_get_string(s);
+	char what[160];
+	int idx;
+
+	if (v == NULL)
+		return config_fail(err, name, s, path, "expected a string");
+	if (k->type == KT_ENUM) {
+		idx = enum_index(k->names, v);
+		if (idx < 0) {
+			struct strbuf sb = STRBUF_INIT;
+			const char *const *n;
+
+			for (n = k->names; *n != NULL; n++)
+				strbuf_addf(&sb, "%s\"%s\"", n == k->names ? "" : ", ", *n);
+			snprintf(what, sizeof(what), "\"%.40s\" is not one of %s", v, strbuf_str(&sb));
+			strbuf_free(&sb);
+			return config_fail(err, name, s, path, what);
+		}
+		*(int *)field(cfg, k) = idx;
+		return 0;
+	}
+	if (strlen(v) < (size_t)k->min || strlen(v) > (size_t)k->max) {
+		snprintf(what, sizeof(what), "length must be %g to %g characters", k->min, k->max);
+		return config_fail(err, name, s, path, what);
+	}
+	free(*(char **)field(cfg, k));
+	*(char **)field(cfg, k) = xstrdup(v);
+	return 0;
+}
+
+static int store_list(struct config *cfg, const struct config_key *k, const config_setting_t *s,
+		      const char *name, const char *path, struct am_err *err)
+{
+	int n = config_setting_length(s), i;
+	char ***list = field(cfg, k);
+
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+		return config_fail(err, name, s, path, "expected a list of strings [\"...\", ...]");
+	if (n > (int)k->max)
+		return config_fail(err, name, s, path, "too many entries");
+	*list = xcalloc((size_t)n + 1, sizeof(char *));
+	for (i = 0; i < n; i++) {
+		const char *v = config_setting_get_string_elem(s, i);
+
+		if (v == NULL || *v == '\0')
+			return config_fail(err, name, s, path, "entries must be non-empty strings");
+		(*list)[i] = xstrdup(v);
+		cfg->n_nameservers = (size_t)i + 1;
+	}
+	return 0;
+}
+
+static int config_store(struct config *cfg, const struct config_key *k, const config_setting_t *s,
+			const char *name, const char *path, struct am_err *err)
+{
+	switch (k->type) {
+	case KT_FLOAT:
+	case KT_UINT:
+		return store_number(cfg, k, s, name, path, err);
+	case KT_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return config_fail(err, name, s, path, "expected true or false");
+		*(bool *)field(cfg, k) = config_setting_get_bool(s) != 0;
+		return 0;
+	case KT_STRING:
+	case KT_ENUM:
+		return store_string(cfg, k, s, name, path, err);
+	case KT_STRLIST:
+		return store_list(cfg, k, s, name, path, err);
+	}
+	return -1;
+}
+
+/* Checks and stores every setting under group s, recursively. */
+static int config_walk(struct config *cfg, const config_setting_t *grp, const char *prefix,
+		       const char *name, struct am_err *err)
+{
+	int n = config_setting_length(grp), i;
+
+	for (i = 0; i < n; i++) {
+		const config_setting_t *s = config_setting_get_elem(grp, (unsigned)i);
+		char *path = prefix[0] ? xasprintf("%s.%s", prefix, config_setting_name(s))
+				       : xstrdup(config_setting_name(s));
+		const struct config_key *k = config_find(path);
+		int rc;
+
+		if (k != NULL)
+			rc = config_store(cfg, k, s, name, path, err);
+		else if (config_setting_is_group(s) && config_is_group(path))
+			rc = config_walk(cfg, s, path, name, err);
+		else
+			rc = config_fail(err, name, s, path, "unknown key");
+		free(path);
+		if (rc != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int check_reply(const char *reply, char klass, const char *key, const char *name,
+		       struct am_err *err)
+{
+	/* "DDD X.Y.Z text": basic and enhanced status code of the right class */
+	if (reply[0] != klass || reply[1] < '0' || reply[1] > '9' || reply[2] < '0' ||
+	    reply[2] > '9' || reply[3] != ' ' || reply[4] != klass || reply[5] != '.') {
+		am_err_set(err, "%s: %s: must start with a %cxx code and a %c.x.x enhanced code", name,
+			   key, klass, klass);
+		return -1;
+	}
+	if (strpbrk(reply, "\r\n") != NULL) {
+		am_err_set(err, "%s: %s: must be one line", name, key);
+		return -1;
+	}
+	return 0;
+}
+
+static int check_nameserver(const char *ns, const char *name, struct am_err *err)
+{
+	char host[64];
+	const char *at = strchr(ns, '@');
+	size_t hl = at ? (size_t)(at - ns) : strlen(ns);
+	unsigned char buf[16];
+	char *end;
+	long port;
+
+	if (hl == 0 || hl >= sizeof(host))
+		goto bad;
+	memcpy(host, ns, hl);
+	host[hl] = '\0';
+	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
+		goto bad;
+	if (at != NULL) {
+		port = strtol(at + 1, &end, 10);
+		if (*end != '\0' || port < 1 || port > 65535)
+			goto bad;
+	}
+	return 0;
+bad:
+	am_err_set(err, "%s: dns.nameservers: \"%s\" is not IP or IP@PORT", name, ns);
+	return -1;
+}
+
+static int config_check(struct config *cfg, const char *name, struct am_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < cfg->n_nameservers; i++)
+		if (check_nameserver(cfg->nameservers[i], name, err) != 0)
+			return -1;
+	if (check_reply(cfg->reject_reply, '5', "reply.reject", name, err) != 0 ||
+	    check_reply(cfg->tempfail_reply, '4', "reply.tempfail", name, err) != 0)
+		return -1;
+	if (cfg->authserv_id[0] == '\0') {
+		char host[256];
+
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			strcpy(host, "localhost");
+		host[sizeof(host) - 1] = '\0';
+		free(cfg->authserv_id);
+		cfg->authserv_id = xstrdup(host);
+	}
+	for (i = 0; cfg->authserv_id[i] != '\0'; i++) {
+		unsigned char c = (unsigned char)cfg->authserv_id[i];
+
+		if (c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c) != NULL) {
+			am_err_set(err, "%s: authserv_id: \"%s\" must be a token (a host name)",
+				   name, cfg->authserv_id);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static struct config *config_alloc(const char *name)
+{
+	struct config *cfg = xcalloc(1, sizeof(*cfg));
+
+	cfg->file = xstrdup(name);
+	cfg->refs = 1;
+	config_set_defaults(cfg);
+	return cfg;
+}
+
+static struct config *config_finish(struct config *cfg, config_t *cf, int ok, const char *name,
+				    struct am_err *err)
+{
+	if (!ok) {
+		am_err_set(err, "%s:%d: %s", name, config_error_line(cf), config_error_text(cf));
+		goto fail;
+	}
+	if (config_walk(cfg, config_root_setting(cf), "", name, err) != 0 ||
+	    config_check(cfg, name, err) != 0)
+		goto fail;
+	config_destroy(cf);
+	return cfg;
+fail:
+	config_destroy(cf);
+	config_unref(cfg);
+	return NULL;
+}
+
+struct config *config_parse(const char *text, const char *name, struct am_err *err)
+{
+	struct config *cfg = config_alloc(name);
+	config_t cf;
+
+	config_init(&cf);
+	return config_finish(cfg, &cf, config_read_string(&cf, text) == CONFIG_TRUE, name, err);
+}
+
+struct config *config_load(const char *file, struct am_err *err)
+{
+	struct config *cfg;
+	config_t cf;
+	FILE *fp = fopen(file, "r");
+
+	if (fp == NULL) {
+		am_err_set(err, "%s: cannot open: %m", file);
+		return NULL;
+	}
+	cfg = config_alloc(file);
+	config_init(&cf);
+	cfg = config_finish(cfg, &cf, config_read(&cf, fp) == CONFIG_TRUE, file, err);
+	fclose(fp);
+	return cfg;
+}
+
+struct config *config_default(void)
+{
+	return config_parse("", "(defaults)", NULL);
+}
+
+struct config *config_ref(struct config *cfg)
+{
+	__atomic_add_fetch(&cfg->refs, 1, __ATOMIC_RELAXED);
+	return cfg;
+}
+
+void config_unref(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL || __atomic_sub_fetch(&cfg->refs, 1, __ATOMIC_ACQ_REL) != 0)
+		return;
+	for (i = 0; i < N_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->type == KT_STRING)
+			free(*(char **)field(cfg, k));
+	}
+	for (i = 0; i < cfg->n_nameservers; i++)
+		free(cfg->nameservers[i]);
+	free(cfg->nameservers);
+	free(cfg->file);
+	free(cfg);
+}

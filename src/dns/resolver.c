@@ -1,0 +1,446 @@
+/*
+ * resolver - the one DNS resolver every check uses (see resolver.h)
+ *
+ * DESCRIPTION
+ *	One libunbound context, run in threaded async mode. A lookup is sent
+ *	with ub_resolve_async() and then waited for with a deadline: whichever
+ *	waiting thread is free polls the context's descriptor and calls
+ *	ub_process(), which runs the callbacks of every finished lookup, its own
+ *	or another thread's; the others sleep on a condition variable. All
+ *	callbacks and cancellations run under the resolver mutex, so a lookup
+ *	that times out can be cancelled without a callback arriving later.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <arpa/inet.h>
+#include <unbound.h>
+
+#include "dns/resolver.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+#define RESOLVER_POLL_MS 50
+#define RESOLVER_MAX_TIMEOUT 60.0
+
+struct resolver {
+	struct ub_ctx *ctx;
+	double timeout;
+	pthread_mutex_t mu;
+	pthread_cond_t cond;
+	int processing; /* a thread is polling the descriptor */
+	unsigned long queries;
+};
+
+struct pending {
+	int done;
+	int err;
+	struct ub_result *res;
+};
+
+static int resolver_set(struct ub_ctx *ctx, const char *opt, const char *val, struct am_err *err)
+{
+	int rc = ub_ctx_set_option(ctx, opt, val);
+
+	if (rc != 0)
+		am_err_set(err, "resolver option %s %s: %s", opt, val, ub_strerror(rc));
+	return rc;
+}
+
+static int resolver_configure(struct resolver *r, const struct resolver_opts *opts,
+			      struct am_err *err)
+{
+	size_t i;
+	int rc;
+
+	/* Tests and sites with a local recursor use 127.0.0.0/8 servers. */
+	if (resolver_set(r->ctx, "do-not-query-localhost:", "no", err) != 0)
+		return -1;
+	/* A server that timed out once must not be written off for 15 min. */
+	if (resolver_set(r->ctx, "infra-keep-probing:", "yes", err) != 0)
+		return -1;
+	if (opts->no_cache &&
+	    (resolver_set(r->ctx, "cache-max-ttl:", "0", err) != 0 ||
+	     resolver_set(r->ctx, "cache-max-negative-ttl:", "0", err) != 0))
+		return -1;
+	if (opts->n_nameservers == 0) {
+		rc = ub_ctx_resolvconf(r->ctx, NULL);
+		if (rc != 0) {
+			am_err_set(err, "cannot read /etc/resolv.conf: %s", ub_strerror(rc));
+			return -1;
+		}
+	}
+	for (i = 0; i < opts->n_nameservers; i++) {
+		rc = ub_ctx_set_fwd(r->ctx, opts->nameservers[i]);
+		if (rc != 0) {
+			am_err_set(err, "bad name server \"%s\": %s", opts->nameservers[i],
+				   ub_strerror(rc));
+			return -1;
+		}
+	}
+	rc = ub_ctx_async(r->ctx, 1);
+	if (rc != 0) {
+		am_err_set(err, "resolver threads: %s", ub_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct resolver *resolver_new(const struct resolver_opts *opts, struct am_err *err)
+{
+	struct resolver *r;
+
+	if (!(opts->timeout > 0.0 && opts->timeout <= RESOLVER_MAX_TIMEOUT)) {
+		am_err_set(err, "DNS timeout %.3g s out of range (0, %g]", opts->timeout,
+			   RESOLVER_MAX_TIMEOUT);
+		return NULL;
+	}
+	r = xcalloc(1, sizeof(*r));
+	r->timeout = opts->timeout;
+	r->ctx = ub_ctx_create();
+	if (r->ctx == NULL) {
+		am_err_set(err, "cannot create the DNS resolver");
+		free(r);
+		return NULL;
+	}
+	if (resolver_configure(r, opts, err) != 0) {
+		ub_ctx_delete(r->ctx);
+		free(r);
+		return NULL;
+	}
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cond, NULL);
+	return r;
+}
+
+void resolver_free(struct resolver *r)
+{
+	if (r == NULL)
+		return;
+	ub_ctx_delete(r->ctx);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cond);
+	free(r);
+}
+
+unsigned long resolver_query_count(struct resolver *r)
+{
+	unsigned long n;
+
+	pthread_mutex_lock(&r->mu);
+	n = r->queries;
+	pthread_mutex_unlock(&r->mu);
+	return n;
+}
+
+bool dns_name_valid(const char *name)
+{
+	size_t len = strlen(name), label = 0, i;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	if (len == 0 || len > 253)
+		return false;
+	for (i = 0; i < len; i++) {
+		if (name[i] == '.') {
+			if (label == 0)
+				return false;
+			label = 0;
+		} else if (++label > 63) {
+			return false;
+		}
+	}
+	return label > 0;
+}
+
+/*
+ * The name in presentation form for libunbound: every byte that is not a
+ * letter, digit, '-' or '_' is written as \DDD, so no byte of a name that
+ * came from a message can be read as syntax.
+ */
+static char *resolver_escape(const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+	size_t len = strlen(name), i;
+
+	if (len > 0 && name[len - 1] == '.')
+		len--;
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (c == '.' || c == '-' || c == '_' || (c >= '0' && c <= '9') ||
+		    ((c | 0x20) >= 'a' && (c | 0x20) <= 'z'))
+			strbuf_addc(&sb, (char)c);
+		else
+			strbuf_addf(&sb, "\\%03u", c);
+	}
+	strbuf_addc(&sb, '.');
+	return strbuf_detach(&sb);
+}
+
+static void resolver_callback(void *arg, int err, struct ub_result *res)
+{
+	struct pending *p = arg;
+
+	p->err = err;
+	p->res = res;
+	p->done = 1;
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Poll the context's descriptor once, outside the lock; called with mu held. */
+static void resolver_process_once(struct resolver *r, double wait)
+{
+	struct pollfd pfd;
+	int ms = (int)(wait * 1000.0) + 1;
+
+	if (ms > RESOLVER_POLL_MS)
+		ms = RESOLVER_POLL_MS;
+	r->processing = 1;
+	pfd.fd = ub_fd(r->ctx);
+	pfd.events = POLLIN;
+	pthread_mutex_unlock(&r->mu);
+	(void)poll(&pfd, 1, ms);
+	pthread_mutex_lock(&r->mu);
+	(void)ub_process(r->ctx);
+	r->processing = 0;
+	pthread_cond_broadcast(&r->cond);
+}
+
+static void resolver_sleep(struct resolver *r, double wait)
+{
+	struct timespec ts;
+	double until;
+
+	if (wait > RESOLVER_POLL_MS / 1000.0)
+		wait = RESOLVER_POLL_MS / 1000.0;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	until = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 + wait;
+	ts.tv_sec = (time_t)until;
+	ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+	(void)pthread_cond_timedwait(&r->cond, &r->mu, &ts);
+}
+
+/* Runs one lookup to completion or to the deadline. 0, or -1 on timeout. */
+static int resolver_wait(struct resolver *r, const char *qname, int type, struct pending *p,
+			 struct dns_result *out)
+{
+	double deadline = now_seconds() + r->timeout, left;
+	int id, rc;
+
+	pthread_mutex_lock(&r->mu);
+	r->queries++;
+	rc = ub_resolve_async(r->ctx, qname, type, 1, p, resolver_callback, &id);
+	if (rc != 0) {
+		pthread_mutex_unlock(&r->mu);
+		out->error = xasprintf("resolver: %s", ub_strerror(rc));
+		return -1;
+	}
+	while (!p->done && (left = deadline - now_seconds()) > 0) {
+		if (!r->processing)
+			resolver_process_once(r, left);
+		else
+			resolver_sleep(r, left);
+	}
+	if (!p->done) {
+		/* Under mu no callback can be running: after a successful
+		 * cancel none will come; UB_NOID means it already came. */
+		if (ub_cancel(r->ctx, id) == UB_NOERROR || !p->done) {
+			pthread_mutex_unlock(&r->mu);
+			out->error = xasprintf("timeout after %.3g s", r->timeout);
+			return -1;
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return 0;
+}
+
+/*
+ * Reads an uncompressed wire-format name at p (n bytes available) into sb
+ * in lower case without the trailing dot. Returns the bytes consumed, or 0
+ * when the name is malformed or compressed.
+ */
+static size_t wire_name(const unsigned char *p, size_t n, struct strbuf *sb)
+{
+	size_t off = 0;
+
+	while (off < n) {
+		size_t len = p[off++], i;
+
+		if (len == 0)
+			return off;
+		if (len > 63 || off + len > n)
+			return 0;
+		if (sb->len > 0)
+			strbuf_addc(sb, '.');
+		for (i = 0; i < len; i++) {
+			unsigned char c = p[off + i];
+
+			strbuf_addc(sb, (char)((c >= 'A' && c <= 'Z') ? c + 32 : c));
+		}
+		off += len;
+	}
+	return 0;
+}
+
+/* Fills rr->text from the raw RDATA; 0, or -1 when the RDATA is malformed. */
+static int rr_decode(struct dns_rr *rr, int type)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char addr[INET6_ADDRSTRLEN];
+	size_t off = 0;
+
+	switch (type) {
+	case DNS_T_TXT:
+	case DNS_T_SPF:
+		while (off < rr->len) {
+			size_t len = rr->data[off++];
+
+			if (off + len > rr->len)
+				goto bad;
+			strbuf_add(&sb, rr->data + off, len);
+			off += len;
+		}
+		break;
+	case DNS_T_MX:
+		if (rr->len < 3)
+			goto bad;
+		rr->pref = (unsigned)rr->data[0] << 8 | rr->data[1];
+		if (wire_name(rr->data + 2, rr->len - 2, &sb) != rr->len - 2)
+			goto bad;
+		break;
+	case DNS_T_PTR:
+	case DNS_T_CNAME:
+	case DNS_T_NS:
+		if (wire_name(rr->data, rr->len, &sb) != rr->len)
+			goto bad;
+		break;
+	case DNS_T_A:
+	case DNS_T_AAAA:
+		if (rr->len != (type == DNS_T_A ? 4u : 16u))
+			goto bad;
+		inet_ntop(type == DNS_T_A ? AF_INET : AF_INET6, rr->data, addr, sizeof(addr));
+		strbuf_adds(&sb, addr);
+		break;
+	default:
+		break;
+	}
+	rr->text_len = sb.len;
+	rr->text = strbuf_detach(&sb);
+	return 0;
+bad:
+	strbuf_free(&sb);
+	return -1;
+}
+
+static void result_fill(struct dns_result *out, struct ub_result *res, int type)
+{
+	size_t n = 0, i;
+
+	out->rcode = res->rcode;
+	if (res->answer_packet != NULL && res->answer_len > 0) {
+		out->packet = (unsigned char *)xmemdup0(res->answer_packet, (size_t)res->answer_len);
+		out->packet_len = (size_t)res->answer_len;
+	}
+	if (res->rcode == 3 || res->nxdomain) {
+		out->status = DNS_NXDOMAIN;
+		return;
+	}
+	if (res->rcode != 0) {
+		out->status = DNS_TEMPFAIL;
+		out->error = xasprintf("server answered rcode %d", res->rcode);
+		return;
+	}
+	while (res->havedata && res->data[n] != NULL)
+		n++;
+	out->rr = xcalloc(n ? n : 1, sizeof(*out->rr));
+	for (i = 0; i < n; i++) {
+		struct dns_rr *rr = &out->rr[out->nrr];
+
+		rr->len = (size_t)res->len[i];
+		rr->data = (unsigned char *)xmemdup0(res->data[i], rr->len);
+		if (rr_decode(rr, type) != 0) {
+			free(rr->data);
+			memset(rr, 0, sizeof(*rr));
+			continue; /* a malformed record is not an answer */
+		}
+		out->nrr++;
+	}
+	out->status = out->nrr > 0 ? DNS_OK : DNS_NODATA;
+}
+
+struct dns_result *resolver_query(struct resolver *r, const char *name, int type)
+{
+	struct dns_result *out = xcalloc(1, sizeof(*out));
+	struct pending p = {0, 0, NULL};
+	char *qname;
+
+	out->rcode = -1;
+	if (name == NULL || !dns_name_valid(name)) {
+		out->status = DNS_BADNAME;
+		out->error = xasprintf("invalid domain name");
+		return out;
+	}
+	qname = resolver_escape(name);
+	if (resolver_wait(r, qname, type, &p, out) != 0) {
+		free(qname);
+		out->status = DNS_TEMPFAIL;
+		return out;
+	}
+	free(qname);
+	if (p.err != 0 || p.res == NULL) {
+		out->status = DNS_TEMPFAIL;
+		out->error = xasprintf("resolver: %s", ub_strerror(p.err));
+	} else {
+		result_fill(out, p.res, type);
+	}
+	ub_resolve_free(p.res);
+	return out;
+}
+
+void dns_result_free(struct dns_result *res)
+{
+	size_t i;
+
+	if (res == NULL)
+		return;
+	for (i = 0; i < res->nrr; i++) {
+		free(res->rr[i].data);
+		free(res->rr[i].text);
+	}
+	free(res->rr);
+	free(res->error);
+	free(res->packet);
+	free(res);
+}
+
+const char *dns_status_name(enum dns_status st)
+{
+	switch (st) {
+	case DNS_OK:
+		return "ok";
+	case DNS_NODATA:
+		return "nodata";
+	case DNS_NXDOMAIN:
+		return "nxdomain";
+	case DNS_TEMPFAIL:
+		return "tempfail";
+	case DNS_BADNAME:
+		return "badname";
+	}
+	return "unknown";
+}

@@ -1,0 +1,100 @@
+/*
+ * authres - the Authentication-Results header (RFC 8601)
+ *
+ * SYNOPSIS
+ *	char *value = authres_format("mx.example.org", verdict);
+ *	char *id = authres_read_authserv_id(incoming_value);
+ *	if (id && authres_id_equal(id, "mx.example.org")) ... forged ...
+ *
+ * DESCRIPTION
+ *	authres_format() writes the field body (what follows
+ *	"Authentication-Results:") for a verdict:
+ *
+ *	 mx.example.org;
+ *		spf=pass smtp.mailfrom=user@example.com;
+ *		spf=none reason="no SPF record" smtp.helo=mail.example.com;
+ *		dkim=pass (2048-bit key) header.d=example.com header.s=sel1
+ *		    header.a=rsa-sha256 header.b=abcdEFGH;
+ *		dmarc=pass (p=reject sp=quarantine pct=100 dis=none)
+ *		    header.from=example.com policy.dmarc=reject
+ *
+ *	Layout: the authserv-id on the first line, then one result a line,
+ *	each line starting "\n\t" and every result but the last ending ";".
+ *	A result that would pass column 78 (the field name counted, a tab
+ *	counted as one character) is folded between its parts with "\n\t\t";
+ *	never inside a quoted-string. A part longer than a line stays whole.
+ *	The parts of a result, in order: method=result, an optional comment
+ *	(written by us, never message data), reason="..." when the result is
+ *	not pass and the engine gave a reason, then the properties.
+ *
+ *	Results: spf= for the MAIL FROM identity (smtp.mailfrom, the whole
+ *	identity local@domain), spf= for the HELO identity (smtp.helo) when
+ *	there is one, one dkim= per signature (header.d, header.s, header.a,
+ *	header.b) or a single dkim=none, and dmarc= with header.from (the
+ *	author domain) and policy.dmarc. The dmarc comment, when a record was
+ *	found, is "p=.. [sp=..] [np=..] pct=N [t=y] dis=.." where dis is the
+ *	disposition after pct/t= sampling; policy.dmarc is that disposition
+ *	for dmarc=fail and the applicable policy (p, sp or np) otherwise, as
+ *	the IANA registry entry from RFC 7489 describes it ("evaluated DMARC
+ *	policy applied/to be applied"). At most AUTHRES_DKIM_MAX signatures
+ *	are listed.
+ *
+ *	Values from the message or the envelope (domains, selectors,
+ *	addresses, algorithm, header.b, reasons) go through authres_value():
+ *	at most AUTHRES_VALUE_MAX bytes are kept; every byte outside printable
+ *	US-ASCII (CR, LF, TAB, other controls, 8-bit bytes) is replaced by
+ *	"?", so the header is 7-bit and one logical line whatever the input
+ *	(a NUL cannot occur: values are C strings). The result is written as
+ *	is when it is an RFC 2045 token, or local-part@domain-name /
+ *	@domain-name with a dot-atom local part; otherwise as a quoted-string
+ *	with "\" and '"' written as quoted-pairs. So no value can end a
+ *	result, start a comment or a new line. Properties whose value needed
+ *	quoting are written after the others: python-authres 1.2.0 silently
+ *	drops a quoted property value that is not the last of its result.
+ *
+ *	authres_read_authserv_id() returns the authserv-id a field body
+ *	claims: after optional CFWS (folding white space and nested comments
+ *	with quoted-pairs), a token or quoted-string (unquoted, folding
+ *	removed) that ends at white space, "(", ";" or the end of the value.
+ *	It does not require the rest of the value to be valid: a malformed
+ *	header that claims our id is still a header claiming our id, and the
+ *	safe reading for forged-header removal is the lenient one. NULL when
+ *	there is no such id (empty value, unterminated comment or quoted
+ *	string, a value glued to other characters, control characters).
+ *
+ *	authres_valid() checks a whole field body against the RFC 8601
+ *	grammar (section 2.2), with RFC 6532 UTF-8 allowed in quoted-strings
+ *	and comments, and LF or CRLF folding.
+ *
+ * OWNERSHIP
+ *	authres_format(), authres_value() and authres_read_authserv_id()
+ *	return new strings the caller frees. Nothing keeps a pointer to its
+ *	arguments.
+ */
+#ifndef AM_AUTHRES_H
+#define AM_AUTHRES_H
+
+#include <stdbool.h>
+
+#include "engine/verdict.h"
+
+#define AUTHRES_FOLD_COLUMN 78
+#define AUTHRES_VALUE_MAX 256 /* bytes kept of one value from the message */
+#define AUTHRES_DKIM_MAX 16   /* dkim= results listed */
+
+/* The field body for v; authserv_id is ours (configured), NULL is "". */
+char *authres_format(const char *authserv_id, const struct verdict *v);
+
+/* s (NULL is "") as an RFC 8601 value, sanitized as described above. */
+char *authres_value(const char *s);
+
+char *authres_read_authserv_id(const char *value);
+
+/* Whether value is a syntactically valid field body (RFC 8601 2.2). */
+bool authres_valid(const char *value);
+
+/* Same authserv-id, compared as RFC 8601 asks: case-insensitive, a
+ * single trailing dot ignored on either side. NULL equals nothing. */
+bool authres_id_equal(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,117 @@
+/*
+ * explain - a verdict in plain language (see explain.h)
+ *
+ * Every value that came from the message or the envelope goes through
+ * escape_add(), so the explanation is safe to print on a terminal.
+ */
+#include "config.h"
+
+#include "engine/explain.h"
+#include "util/escape.h"
+#include "util/strbuf.h"
+
+static void explain_spf(struct strbuf *sb, const char *what, const struct spf_outcome *o)
+{
+	strbuf_addf(sb, "SPF for the %s identity", what);
+	if (o->identity != NULL) {
+		strbuf_adds(sb, " ");
+		escape_add(sb, o->identity);
+	}
+	strbuf_addf(sb, ": %s", spf_result_name(o->result));
+	if (o->reason != NULL) {
+		strbuf_adds(sb, " (");
+		escape_add(sb, o->reason);
+		strbuf_adds(sb, ")");
+	}
+	if (o->explanation != NULL) {
+		strbuf_adds(sb, "; the domain explains: ");
+		escape_add(sb, o->explanation);
+	}
+	strbuf_adds(sb, ".\n");
+}
+
+static void explain_dkim(struct strbuf *sb, const struct verdict *v)
+{
+	size_t i;
+
+	if (v->n_dkim == 0)
+		strbuf_adds(sb, "DKIM: the message has no DKIM signature.\n");
+	for (i = 0; i < v->n_dkim; i++) {
+		const struct dkimv_sig *s = &v->dkim[i];
+
+		strbuf_addf(sb, "DKIM signature %zu d=", i + 1);
+		escape_add(sb, s->domain ? s->domain : "-");
+		strbuf_adds(sb, " s=");
+		escape_add(sb, s->selector ? s->selector : "-");
+		strbuf_adds(sb, " a=");
+		escape_add(sb, s->algorithm ? s->algorithm : "-");
+		if (s->key_bits > 0)
+			strbuf_addf(sb, " (%u-bit key)", s->key_bits);
+		strbuf_addf(sb, ": %s", dkimv_result_name(s->result));
+		if (s->reason != NULL) {
+			strbuf_adds(sb, " (");
+			escape_add(sb, s->reason);
+			strbuf_adds(sb, ")");
+		}
+		strbuf_adds(sb, s->testing ? "; the key is in testing mode (t=y).\n" : ".\n");
+	}
+}
+
+static void explain_dmarc(struct strbuf *sb, const struct verdict *v)
+{
+	const struct dmarc_outcome *d = &v->dmarc;
+
+	if (v->author != AUTHOR_OK) {
+		strbuf_addf(sb, "Author: %s, so DMARC could not be evaluated.\n",
+			    author_status_name(v->author));
+		return;
+	}
+	strbuf_adds(sb, "Author domain (From header): ");
+	escape_add(sb, v->header_from);
+	strbuf_adds(sb, ".\n");
+	strbuf_addf(sb, "DMARC: %s", dmarc_result_name(d->result));
+	if (d->reason != NULL) {
+		strbuf_adds(sb, " (");
+		escape_add(sb, d->reason);
+		strbuf_adds(sb, ")");
+	}
+	strbuf_adds(sb, ".\n");
+	if (!d->have_record)
+		return;
+	strbuf_adds(sb, "DMARC record at _dmarc.");
+	escape_add(sb, d->policy_domain ? d->policy_domain : "-");
+	strbuf_addf(sb, ": p=%s", dmarc_policy_name(d->rec.p));
+	if (d->rec.sp != DMARC_POLICY_UNSET)
+		strbuf_addf(sb, " sp=%s", dmarc_policy_name(d->rec.sp));
+	if (d->rec.np != DMARC_POLICY_UNSET)
+		strbuf_addf(sb, " np=%s", dmarc_policy_name(d->rec.np));
+	strbuf_addf(sb, " pct=%d%s; SPF %s aligned, DKIM %s aligned.\n", d->rec.pct,
+		    d->rec.testing ? " t=y" : "", d->spf_aligned ? "is" : "is not",
+		    d->dkim_aligned ? "is" : "is not");
+	if (d->result == DMARC_RESULT_FAIL) {
+		strbuf_addf(sb, "The %s policy applies", dmarc_policy_name(d->policy));
+		if (d->applied != d->policy)
+			strbuf_addf(sb, ", stepped down to %s (%s)", dmarc_policy_name(d->applied),
+				    d->sampled_out ? "not sampled by pct" : "testing mode t=y");
+		strbuf_adds(sb, ".\n");
+	}
+}
+
+char *explain_verdict(const struct verdict *v)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	explain_spf(&sb, "MAIL FROM", &v->spf);
+	explain_spf(&sb, "HELO", &v->spf_helo);
+	explain_dkim(&sb, v);
+	explain_dmarc(&sb, v);
+	strbuf_addf(&sb, "Action: %s", action_name(v->action));
+	if (v->reason != NULL)
+		strbuf_addf(&sb, " (%s)", v->reason);
+	if (v->smtp_rcode != NULL) {
+		strbuf_addf(&sb, " with reply %s %s ", v->smtp_rcode, v->smtp_xcode);
+		escape_add(&sb, v->smtp_text);
+	}
+	strbuf_adds(&sb, ".\n");
+	return strbuf_detach(&sb);
+}

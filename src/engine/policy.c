@@ -1,0 +1,163 @@
+/*
+ * policy - from the checks' results to one action and SMTP reply
+ * (see policy.h)
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/policy.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+
+/*
+ * Text that reaches an SMTP reply: only printable ASCII that cannot be read
+ * as syntax by the MTA or libmilter ('%' is a format character there).
+ */
+static void reply_add_safe(struct strbuf *sb, const char *s)
+{
+	for (; *s != '\0'; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		strbuf_addc(sb, (c > ' ' && c < 0x7f && c != '%' && c != '\\') ? (char)c : '?');
+	}
+}
+
+/* Splits "550 5.7.26 text" into the verdict's reply fields, expanding
+ * %{domain} and %{policy}. config.c checked the shape. */
+static void policy_reply(struct verdict *v, const char *reply, const char *domain,
+			 const char *policy)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *sp = strchr(reply + 4, ' ');
+	const char *p;
+
+	free(v->smtp_rcode);
+	free(v->smtp_xcode);
+	free(v->smtp_text);
+	v->smtp_rcode = xstrndup(reply, 3);
+	v->smtp_xcode = sp ? xstrndup(reply + 4, (size_t)(sp - reply - 4)) : xstrdup(reply + 4);
+	for (p = sp ? sp + 1 : ""; *p != '\0'; p++) {
+		if (strncmp(p, "%{domain}", 9) == 0) {
+			reply_add_safe(&sb, domain ? domain : "-");
+			p += 8;
+		} else if (strncmp(p, "%{policy}", 9) == 0) {
+			reply_add_safe(&sb, policy ? policy : "-");
+			p += 8;
+		} else {
+			strbuf_addc(&sb, *p == '%' ? '?' : *p);
+		}
+	}
+	v->smtp_text = strbuf_detach(&sb);
+}
+
+static void policy_set(struct verdict *v, enum action a, const char *reason)
+{
+	v->action = a;
+	free(v->reason);
+	v->reason = xstrdup(reason);
+}
+
+/* A temporary failure of a check that could have aligned with the author
+ * domain: its result might have changed the DMARC outcome. */
+static bool policy_temp_could_align(const struct dmarc_ctx *dc, const struct verdict *v)
+{
+	char *org = dmarc_org_domain(dc, v->header_from);
+	bool could = false;
+	size_t i;
+
+	if (v->spf.result == SPF_RESULT_TEMPERROR)
+		could = true;
+	for (i = 0; !could && i < v->n_dkim; i++) {
+		char *d;
+
+		if (v->dkim[i].result != DKIMV_TEMPERROR || v->dkim[i].domain == NULL)
+			continue;
+		d = dmarc_org_domain(dc, v->dkim[i].domain);
+		could = d != NULL && org != NULL && strcmp(d, org) == 0;
+		free(d);
+	}
+	free(org);
+	return could;
+}
+
+static void policy_temperror(const struct config *cfg, struct verdict *v, const char *reason)
+{
+	if (cfg->on_error == ON_ERROR_ACCEPT) {
+		policy_set(v, ACTION_ACCEPT, reason);
+		return;
+	}
+	policy_set(v, ACTION_TEMPFAIL, reason);
+	policy_reply(v, cfg->tempfail_reply, v->header_from, NULL);
+}
+
+static void policy_author(const struct config *cfg, struct verdict *v)
+{
+	static const char *const reasons[] = {
+		[AUTHOR_NO_FROM] = "no_from",
+		[AUTHOR_MULTI_FROM] = "multiple_from",
+		[AUTHOR_MULTI_DOMAIN] = "multiple_from_domains",
+		[AUTHOR_UNPARSEABLE] = "unparseable_from",
+	};
+	static const char *const texts[] = {
+		[AUTHOR_NO_FROM] = "550 5.7.1 Message has no From header",
+		[AUTHOR_MULTI_FROM] = "550 5.7.1 Message has more than one From header",
+		[AUTHOR_MULTI_DOMAIN] = "550 5.7.1 From header names addresses in more than one domain",
+		[AUTHOR_UNPARSEABLE] = "550 5.7.1 From header cannot be parsed",
+	};
+	int act = cfg->act_unparseable_from;
+
+	if (v->author == AUTHOR_NO_FROM)
+		act = cfg->act_no_from;
+	else if (v->author == AUTHOR_MULTI_FROM)
+		act = cfg->act_multiple_from;
+	else if (v->author == AUTHOR_MULTI_DOMAIN)
+		act = cfg->act_multiple_domains;
+	policy_set(v, (enum action)act, reasons[v->author]);
+	if (act == ACTION_REJECT)
+		policy_reply(v, texts[v->author], NULL, NULL);
+	else if (act == ACTION_TEMPFAIL)
+		policy_reply(v, cfg->tempfail_reply, NULL, NULL);
+}
+
+void policy_decide(const struct config *cfg, const struct dmarc_ctx *dc, struct verdict *v)
+{
+	const struct dmarc_outcome *d = &v->dmarc;
+	int act;
+
+	if (v->author != AUTHOR_OK) {
+		policy_author(cfg, v);
+		return;
+	}
+	switch (d->result) {
+	case DMARC_RESULT_TEMPERROR:
+		policy_temperror(cfg, v, "dmarc_temperror");
+		return;
+	case DMARC_RESULT_FAIL:
+		break;
+	default:
+		policy_set(v, ACTION_ACCEPT, d->result == DMARC_RESULT_PASS ? "dmarc_pass"
+									     : "no_dmarc_policy");
+		return;
+	}
+	if (d->applied == DMARC_POLICY_NONE || d->applied == DMARC_POLICY_UNSET) {
+		policy_set(v, ACTION_ACCEPT, "dmarc_fail_policy_none");
+		return;
+	}
+	if (policy_temp_could_align(dc, v)) {
+		policy_temperror(cfg, v, "auth_temperror");
+		return;
+	}
+	if (d->applied == DMARC_POLICY_REJECT) {
+		act = cfg->act_dmarc_reject;
+		policy_set(v, (enum action)act, "dmarc_reject");
+	} else {
+		act = cfg->act_dmarc_quarantine;
+		policy_set(v, (enum action)act, "dmarc_quarantine");
+	}
+	if (act == ACTION_REJECT)
+		policy_reply(v, cfg->reject_reply, v->header_from, dmarc_policy_name(d->policy));
+	else if (act == ACTION_TEMPFAIL)
+		policy_reply(v, cfg->tempfail_reply, v->header_from, NULL);
+}

@@ -1,0 +1,64 @@
+/*
+ * spf - Sender Policy Framework, RFC 7208
+ *
+ * SYNOPSIS
+ *	spf_check_mailfrom(r, &limits, "192.0.2.1", "user@example.com",
+ *	                   "mail.example.com", "mx.example.org", &out);
+ *	spf_check_helo(r, &limits, "192.0.2.1", "mail.example.com",
+ *	               "mx.example.org", &out);
+ *	... out.result, out.domain, out.explanation, out.reason ...
+ *	spf_outcome_clear(&out);
+ *
+ * DESCRIPTION
+ *	check_host() as RFC 7208 section 4 defines it, with every lookup going
+ *	through the shared resolver. The MAIL FROM identity of a null sender is
+ *	postmaster@HELO (section 2.4). The HELO identity is checked on its own.
+ *	DNS-querying mechanisms are limited (default 10), void lookups are
+ *	limited (default 2), each MX and PTR expansion is limited to 10 names.
+ *	Never logs; the reason says in plain words what decided the result.
+ *
+ * OWNERSHIP
+ *	The outcome owns its strings; spf_outcome_clear() frees them.
+ */
+#ifndef AM_SPF_H
+#define AM_SPF_H
+
+#include "dns/resolver.h"
+
+enum spf_result {
+	SPF_RESULT_NONE = 0,
+	SPF_RESULT_NEUTRAL,
+	SPF_RESULT_PASS,
+	SPF_RESULT_FAIL,
+	SPF_RESULT_SOFTFAIL,
+	SPF_RESULT_TEMPERROR,
+	SPF_RESULT_PERMERROR,
+};
+
+struct spf_limits {
+	unsigned dns_mechanisms; /* include a mx ptr exists redirect; RFC: 10 */
+	unsigned void_lookups;   /* RFC: 2 */
+	unsigned mx_names;       /* per mx mechanism; RFC: 10 */
+	unsigned ptr_names;      /* per ptr mechanism / %{p}; RFC: 10 */
+};
+
+#define SPF_LIMITS_DEFAULT {10, 2, 10, 10}
+
+struct spf_outcome {
+	enum spf_result result;
+	char *identity;    /* the identity checked: local@domain or the HELO name */
+	char *domain;      /* the domain check_host() started at; NULL if none */
+	char *explanation; /* exp= text on fail, else NULL */
+	char *reason;      /* plain words: what matched or what went wrong */
+};
+
+void spf_check_mailfrom(struct resolver *r, const struct spf_limits *lim, const char *ip,
+			const char *mailfrom, const char *helo, const char *receiver,
+			struct spf_outcome *out);
+void spf_check_helo(struct resolver *r, const struct spf_limits *lim, const char *ip,
+		    const char *helo, const char *receiver, struct spf_outcome *out);
+void spf_outcome_clear(struct spf_outcome *out);
+
+const char *spf_result_name(enum spf_result res); /* "pass", "softfail", ... */
+
+#endif

@@ -1,0 +1,142 @@
+/*
+ * test_config - configuration loading: defaults, values, and errors that
+ * name the key and the line
+ */
+#include "config.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "config/config.h"
+
+static void test_defaults(void **state)
+{
+	struct config *cfg = config_default();
+
+	assert_non_null(cfg);
+	assert_int_equal(cfg->n_nameservers, 0);
+	assert_true(cfg->dns_timeout > 1.99 && cfg->dns_timeout < 2.01);
+	assert_int_equal(cfg->spf_limits.dns_mechanisms, 10);
+	assert_int_equal(cfg->spf_limits.void_lookups, 2);
+	assert_int_equal(cfg->dkim_max_signatures, 5);
+	assert_int_equal(cfg->dkim_min_key_bits, 1024);
+	assert_int_equal(cfg->dmarc_pct, DMARC_PCT_SAMPLE);
+	assert_int_equal(cfg->act_dmarc_reject, ACTION_REJECT);
+	assert_int_equal(cfg->act_dmarc_quarantine, ACTION_QUARANTINE);
+	assert_int_equal(cfg->act_multiple_from, ACTION_REJECT);
+	assert_int_equal(cfg->on_error, ON_ERROR_TEMPFAIL);
+	assert_true(cfg->authserv_id[0] != '\0');
+	assert_memory_equal(cfg->reject_reply, "550 5.7.26 ", 11);
+	assert_memory_equal(cfg->tempfail_reply, "451 4.4.3 ", 10);
+	config_unref(cfg);
+}
+
+static void test_values(void **state)
+{
+	static const char text[] = "authserv_id = \"mx.example.org\";\n"
+				   "dns = { nameservers = [\"127.0.0.1@5353\", \"::1\"]; timeout = 1; };\n"
+				   "dkim = { max_signatures = 7; };\n"
+				   "dmarc = { pct = \"ignore\"; };\n"
+				   "policy = { dmarc_quarantine = \"reject\"; on_error = \"accept\"; };\n";
+	struct am_err err = {""};
+	struct config *cfg = config_parse(text, "t.conf", &err);
+
+	assert_non_null(cfg);
+	assert_string_equal(cfg->authserv_id, "mx.example.org");
+	assert_int_equal(cfg->n_nameservers, 2);
+	assert_string_equal(cfg->nameservers[0], "127.0.0.1@5353");
+	assert_string_equal(cfg->nameservers[1], "::1");
+	assert_true(cfg->dns_timeout > 0.99 && cfg->dns_timeout < 1.01);
+	assert_int_equal(cfg->dkim_max_signatures, 7);
+	assert_int_equal(cfg->dmarc_pct, DMARC_PCT_IGNORE);
+	assert_int_equal(cfg->act_dmarc_quarantine, ACTION_REJECT);
+	assert_int_equal(cfg->on_error, ON_ERROR_ACCEPT);
+	config_unref(config_ref(cfg));
+	assert_string_equal(cfg->authserv_id, "mx.example.org");
+	config_unref(cfg);
+}
+
+/* Each bad file must fail with an error that names the line and the key. */
+static const struct {
+	const char *text;
+	const char *expect; /* substring of the error */
+} bad[] = {
+	{"\n\nbogus = 1;\n", "t.conf:3: bogus: unknown key"},
+	{"dns = {\n  timeuot = 2.0; };\n", "t.conf:2: dns.timeuot: unknown key"},
+	{"dns = { timeout = 0.0; };\n", "dns.timeout: 0 is out of range"},
+	{"dns = { timeout = \"2\"; };\n", "dns.timeout: expected a number"},
+	{"dkim = { max_signatures = 0; };\n", "dkim.max_signatures: 0 is out of range"},
+	{"dkim = { min_key_bits = 512; };\n", "dkim.min_key_bits: 512 is out of range"},
+	{"dkim = { max_signatures = 2.5; };\n", "dkim.max_signatures: expected an integer"},
+	{"dmarc = { pct = \"maybe\"; };\n", "dmarc.pct: \"maybe\" is not one of"},
+	{"policy = { no_from = \"drop\"; };\n", "policy.no_from: \"drop\" is not one of"},
+	{"spf = { check_helo = 1; };\n", "spf.check_helo: expected true or false"},
+	{"dns = { nameservers = [\"example.com\"]; };\n", "dns.nameservers: \"example.com\""},
+	{"dns = { nameservers = [\"127.0.0.1@99999\"]; };\n", "is not IP or IP@PORT"},
+	{"reply = { reject = \"450 4.7.1 no\"; };\n", "reply.reject: must start with a 5xx"},
+	{"reply = { tempfail = \"550 5.7.1 no\"; };\n", "reply.tempfail: must start with a 4xx"},
+	{"authserv_id = \"mx example\";\n", "authserv_id: \"mx example\" must be a token"},
+	{"\ndns = { timeout = ; };\n", "t.conf:2: syntax error"},
+	{"spf = 3;\n", "spf: unknown key"},
+};
+
+static void test_errors(void **state)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct am_err err = {""};
+		struct config *cfg = config_parse(bad[i].text, "t.conf", &err);
+
+		if (cfg != NULL || strstr(err.msg, bad[i].expect) == NULL)
+			fail_msg("case %zu: got \"%s\", expected an error containing \"%s\"", i,
+				 cfg ? "(accepted)" : err.msg, bad[i].expect);
+		config_unref(cfg);
+	}
+}
+
+static void test_sample_file(void **state)
+{
+	const char *srcdir = getenv("top_srcdir");
+	char path[4096];
+	struct am_err err = {""};
+	struct config *cfg, *def = config_default();
+
+	snprintf(path, sizeof(path), "%s/conf/authmilter.conf", srcdir ? srcdir : ".");
+	cfg = config_load(path, &err);
+	if (cfg == NULL)
+		fail_msg("sample config: %s", err.msg);
+	/* The sample documents the defaults: loading it changes nothing. */
+	assert_int_equal(cfg->dkim_max_signatures, def->dkim_max_signatures);
+	assert_int_equal(cfg->spf_limits.void_lookups, def->spf_limits.void_lookups);
+	assert_string_equal(cfg->reject_reply, def->reject_reply);
+	assert_string_equal(cfg->tempfail_reply, def->tempfail_reply);
+	assert_int_equal(cfg->on_error, def->on_error);
+	config_unref(cfg);
+	config_unref(def);
+}
+
+static void test_missing_file(void **state)
+{
+	struct am_err err = {""};
+
+	assert_null(config_load("/nonexistent/authmilter.conf", &err));
+	assert_non_null(strstr(err.msg, "/nonexistent/authmilter.conf: cannot open"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values),
+		cmocka_unit_test(test_errors),       cmocka_unit_test(test_sample_file),
+		cmocka_unit_test(test_missing_file),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
