@@ -1,0 +1,77 @@
+/*
+ * config - the configuration: one immutable, reference-counted snapshot
+ *
+ * SYNOPSIS
+ *	struct config *cfg = config_load("/etc/authmilter.conf", &err);
+ *	struct config *mine = config_ref(cfg);   (a message keeps its snapshot)
+ *	config_unref(mine);
+ *
+ * DESCRIPTION
+ *	Reads a libconfig file. Every key is declared once, in the table in
+ *	config.c, with its type, default, minimum and maximum; the sample
+ *	conf/authmilter.conf documents them. Unknown keys, wrong types and
+ *	out-of-range values are errors naming the key and the line. A missing
+ *	key takes its default, and the defaults are safe for a production MX.
+ *
+ * OWNERSHIP
+ *	A loaded config is never modified. config_unref() frees it when the
+ *	last reference goes.
+ */
+#ifndef AM_CONFIG_H
+#define AM_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "engine/dmarc.h"
+#include "engine/spf.h"
+#include "engine/verdict.h"
+#include "util/err.h"
+
+enum on_error {
+	ON_ERROR_TEMPFAIL = 0,
+	ON_ERROR_ACCEPT,
+};
+
+struct config {
+	char *file;
+	char *authserv_id;
+
+	char **nameservers;
+	size_t n_nameservers;
+	double dns_timeout;
+
+	bool spf_check_helo;
+	struct spf_limits spf_limits;
+
+	unsigned dkim_max_signatures;
+	unsigned dkim_min_key_bits;
+
+	enum dmarc_pct_mode dmarc_pct;
+
+	/* What each outcome does; enum action values. */
+	int act_dmarc_reject;
+	int act_dmarc_quarantine;
+	int act_no_from;
+	int act_multiple_from;
+	int act_multiple_domains;
+	int act_unparseable_from;
+	enum on_error on_error;
+
+	char *reject_reply;   /* "550 5.7.26 text", %{domain} %{policy} expanded */
+	char *tempfail_reply; /* "451 4.4.3 text" */
+
+	int refs; /* atomic */
+};
+
+/* NULL on error, with err naming the file, line and key. */
+struct config *config_load(const char *file, struct am_err *err);
+/* The same from a string (tests); name is used in messages. */
+struct config *config_parse(const char *text, const char *name, struct am_err *err);
+/* The built-in defaults (no file). */
+struct config *config_default(void);
+
+struct config *config_ref(struct config *cfg);
+void config_unref(struct config *cfg);
+
+#endif
