@@ -54,6 +54,35 @@ static int resolver_set(struct ub_ctx *ctx, const char *opt, const char *val, st
 	return rc;
 }
 
+/*
+ * libunbound answers some reverse zones itself (RFC 1918, RFC 6303, the
+ * documentation prefixes). A milter is a stub: those names belong to the
+ * configured resolvers, which may well serve them (internal PTR records,
+ * and SPF's ptr and %{p}). Only localhost's own zones stay local.
+ */
+static int resolver_unblock_zones(struct ub_ctx *ctx, struct am_err *err)
+{
+	static const char *const zones[] = {
+		"0.in-addr.arpa.", "254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.",
+		"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
+		"255.255.255.255.in-addr.arpa.", "d.f.ip6.arpa.", "8.e.f.ip6.arpa.",
+		"9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.", "b.e.f.ip6.arpa.",
+		"8.b.d.0.1.0.0.2.ip6.arpa.",
+		"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	};
+	char buf[128];
+	size_t i;
+
+	if (resolver_set(ctx, "unblock-lan-zones:", "yes", err) != 0)
+		return -1;
+	for (i = 0; i < sizeof(zones) / sizeof(zones[0]); i++) {
+		snprintf(buf, sizeof(buf), "%s nodefault", zones[i]);
+		if (resolver_set(ctx, "local-zone:", buf, err) != 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int resolver_configure(struct resolver *r, const struct resolver_opts *opts,
 			      struct am_err *err)
 {
@@ -62,6 +91,8 @@ static int resolver_configure(struct resolver *r, const struct resolver_opts *op
 
 	/* Tests and sites with a local recursor use 127.0.0.0/8 servers. */
 	if (resolver_set(r->ctx, "do-not-query-localhost:", "no", err) != 0)
+		return -1;
+	if (resolver_unblock_zones(r->ctx, err) != 0)
 		return -1;
 	/* A server that timed out once must not be written off for 15 min. */
 	if (resolver_set(r->ctx, "infra-keep-probing:", "yes", err) != 0)
