@@ -79,16 +79,16 @@ static bool ar_is_domain_name(const char *s, size_t n)
 	return true;
 }
 
-/* Whether s can be written without quotes: a token, or
- * [dot-atom] "@" domain-name. */
-static bool ar_is_bare(const char *s, size_t n)
+/* Whether s can be written without quotes: a token, or (addr: in a
+ * property value, not in a reason) [dot-atom] "@" domain-name. */
+static bool ar_is_bare(const char *s, size_t n, bool addr)
 {
 	const char *at = memchr(s, '@', n);
 	size_t i, k;
 
 	if (n == 0)
 		return false;
-	if (!at) {
+	if (!at || !addr) {
 		for (i = 0; i < n; i++)
 			if (!ar_is_token_char((unsigned char)s[i]))
 				return false;
@@ -100,7 +100,8 @@ static bool ar_is_bare(const char *s, size_t n)
 	return ar_is_domain_name(at + 1, n - k - 1);
 }
 
-char *authres_value(const char *s)
+/* s as a value (addr false: RFC 8601 value, for reason=) or a pvalue. */
+static char *ar_quote(const char *s, bool addr)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *clean;
@@ -116,7 +117,7 @@ char *authres_value(const char *s)
 		if (c < 0x20 || c >= 0x7f)
 			clean[i] = '?';
 	}
-	if (ar_is_bare(clean, n)) {
+	if (ar_is_bare(clean, n, addr)) {
 		strbuf_add(&sb, clean, n);
 	} else {
 		strbuf_addc(&sb, '"');
@@ -129,6 +130,11 @@ char *authres_value(const char *s)
 	}
 	free(clean);
 	return strbuf_detach(&sb);
+}
+
+char *authres_value(const char *s)
+{
+	return ar_quote(s, true);
 }
 
 /* Adds a part we wrote ourselves (method=result, comment). */
@@ -157,9 +163,9 @@ static void ar_reason(struct ar_result *r, const char *reason)
 {
 	char *v;
 
-	if (!reason)
-		return;
-	v = authres_value(reason);
+	if (!reason || !*reason)
+		return; /* python-authres 1.2.0 rejects reason="" */
+	v = ar_quote(reason, false);
 	ar_head(r, xasprintf("reason=%s", v));
 	free(v);
 }
@@ -357,7 +363,7 @@ char *authres_format(const char *authserv_id, const struct verdict *v)
 	struct strbuf out = STRBUF_INIT;
 	struct ar_result r;
 	size_t i, n_dkim = v->n_dkim < AUTHRES_DKIM_MAX ? v->n_dkim : AUTHRES_DKIM_MAX;
-	char *id = authres_value(authserv_id);
+	char *id = ar_quote(authserv_id, false);
 
 	strbuf_addf(&out, " %s;", id);
 	free(id);

@@ -25,7 +25,7 @@
  *	never inside a quoted-string. A part longer than a line stays whole.
  *	The parts of a result, in order: method=result, an optional comment
  *	(written by us, never message data), reason="..." when the result is
- *	not pass and the engine gave a reason, then the properties.
+ *	not pass and the engine gave a non-empty reason, then the properties.
  *
  *	Results: spf= for the MAIL FROM identity (smtp.mailfrom, the whole
  *	identity local@domain), spf= for the HELO identity (smtp.helo) when
@@ -45,8 +45,9 @@
  *	US-ASCII (CR, LF, TAB, other controls, 8-bit bytes) is replaced by
  *	"?", so the header is 7-bit and one logical line whatever the input
  *	(a NUL cannot occur: values are C strings). The result is written as
- *	is when it is an RFC 2045 token, or local-part@domain-name /
- *	@domain-name with a dot-atom local part; otherwise as a quoted-string
+ *	is when it is an RFC 2045 token, or (property values only, not
+ *	reasons) local-part@domain-name / @domain-name with a dot-atom local
+ *	part whose characters are token characters; otherwise as a quoted-string
  *	with "\" and '"' written as quoted-pairs. So no value can end a
  *	result, start a comment or a new line. Properties whose value needed
  *	quoting are written after the others: python-authres 1.2.0 silently
@@ -85,7 +86,8 @@
 /* The field body for v; authserv_id is ours (configured), NULL is "". */
 char *authres_format(const char *authserv_id, const struct verdict *v);
 
-/* s (NULL is "") as an RFC 8601 value, sanitized as described above. */
+/* s (NULL is "") as an RFC 8601 property value (pvalue), sanitized as
+ * described above. */
 char *authres_value(const char *s);
 
 char *authres_read_authserv_id(const char *value);

@@ -196,6 +196,32 @@ static void test_format_exact(void **state)
 		     "\t\tpolicy.dmarc=quarantine");
 }
 
+/* reason= is a value, not a pvalue: an address is quoted; "" is left out. */
+static void test_format_reasons(void **state)
+{
+	struct verdict v = base_verdict();
+	struct dkimv_sig s = good_sig();
+
+	(void)state;
+	v.spf.result = SPF_RESULT_FAIL;
+	v.spf.reason = S("");
+	v.spf_helo.identity = NULL;
+	s.result = DKIMV_PERMERROR;
+	s.reason = S("no key for sel1@example.com");
+	s.key_bits = 0;
+	v.dkim = &s;
+	v.n_dkim = 1;
+	v.dmarc.result = DMARC_RESULT_TEMPERROR;
+	v.dmarc.reason = S("a@example.com");
+	v.dmarc.have_record = false;
+	check_format("reasons", &v,
+		     " mx.example.org;\n"
+		     "\tspf=fail smtp.mailfrom=user@example.com;\n"
+		     "\tdkim=permerror reason=\"no key for sel1@example.com\" header.d=example.com\n"
+		     "\t\theader.s=sel1 header.a=rsa-sha256 header.b=abcdEFGH;\n"
+		     "\tdmarc=temperror reason=\"a@example.com\" header.from=example.com");
+}
+
 /*
  * Shape checks for any formatted value: valid RFC 8601, our id reads
  * back, 7-bit, every line break is "\n\t", lines fit the fold column
@@ -246,7 +272,7 @@ static const char *hostile[] = {
 	"\xff\xfe 8-bit \xc3\xa9", "", "a\\", "\\", "(", ")", "\"", "x; dmarc=pass",
 	"header.d=evil.example", "a b c", "foo\n\tbar", "@", "user@", "reason=x",
 	"example.com (comment) policy.dmarc=none",
-	"a very long value that goes on and on and on past the seventy-eight column limit easily",
+	"user@example.com", "a very long value that goes on and on and on past the seventy-eight column limit easily",
 };
 
 static void test_format_hostile(void **state)
@@ -292,6 +318,8 @@ static void test_format_ids(void **state)
 		{"MX.Example.ORG.", "MX.Example.ORG."},
 		{"odd id;x", "odd id;x"},
 		{"q\"uote", "q\"uote"},
+		{"-@c", "-@c"},
+		{"user@example.com", "user@example.com"},
 	};
 	struct verdict v = base_verdict();
 	size_t i;
@@ -453,6 +481,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_value),
 		cmocka_unit_test(test_format_exact),
+		cmocka_unit_test(test_format_reasons),
 		cmocka_unit_test(test_format_hostile),
 		cmocka_unit_test(test_format_ids),
 		cmocka_unit_test(test_format_dkim_cap),
