@@ -126,10 +126,10 @@ struct dkimv_lib *dkimv_lib_new(struct resolver *r, const struct dkimv_opts *opt
 	}
 	bits = lib->opts.min_key_bits;
 	tmo = lib->opts.dns_timeout >= 1.0 ? (unsigned)(lib->opts.dns_timeout + 0.999) : 1;
-	if (dkim_options(lib->dl, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) != DKIM_STAT_OK ||
-	    dkim_options(lib->dl, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &bits, sizeof(bits)) != DKIM_STAT_OK ||
-	    dkim_options(lib->dl, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &tmo, sizeof(tmo)) != DKIM_STAT_OK ||
-	    dkim_set_prescreen(lib->dl, dkimv_prescreen) != DKIM_STAT_OK) {
+	if (dkim_options(lib->dl, DKIM_OP_SETOPT, DKIM_OPTS_FLAGS, &flags, sizeof(flags)) ||
+	    dkim_options(lib->dl, DKIM_OP_SETOPT, DKIM_OPTS_MINKEYBITS, &bits, sizeof(bits)) ||
+	    dkim_options(lib->dl, DKIM_OP_SETOPT, DKIM_OPTS_TIMEOUT, &tmo, sizeof(tmo)) ||
+	    dkim_set_prescreen(lib->dl, dkimv_prescreen)) { /* DKIM_STAT_OK is 0 */
 		am_err_set(err, "libopendkim: cannot set library options");
 		dkim_close(lib->dl);
 		free(lib);

@@ -33,10 +33,12 @@
  *	           or the body hash did not match (body changed), or the body
  *	           is shorter than l=.
  *	policy     not acceptable to us (RFC 8301), without regard to the
- *	           crypto: a=rsa-sha1 (never verified, no key lookup); an RSA
- *	           key under opts.min_key_bits; a signature after the first
- *	           opts.max_signatures verifiable ones ("not verified: over the
- *	           limit of N signatures", no key lookup).
+ *	           crypto: a=rsa-sha1 (never verified, no key lookup, not
+ *	           counted against the limit); an RSA key under
+ *	           opts.min_key_bits; a signature after the first
+ *	           opts.max_signatures well-formed, non-rsa-sha1 ones, in header
+ *	           order ("not verified: over the limit of N signatures", no key
+ *	           lookup).
  *	neutral    the signature field itself cannot be processed: syntax
  *	           error, a required tag missing or empty (v= a= b= bh= d= h= s=;
  *	           so pre-RFC 4871 drafts without v= land here), v= other than
@@ -47,9 +49,12 @@
  *	           record malformed or unusable (v=, k=, h=, s=, p= that does
  *	           not decode, several records), key t=s with an i= subdomain,
  *	           the signature expired (x= in the past, RFC 6376 6.1.1
- *	           "PERMFAIL (signature expired)"), or t= in the future.
+ *	           "PERMFAIL (signature expired)"), t= in the future, or
+ *	           selector._domainkey.domain not a valid DNS name (no lookup).
  *	temperror  the key lookup failed temporarily (timeout, SERVFAIL, network
- *	           error), or the library failed for lack of resources.
+ *	           error), or libopendkim failed on the message (then every
+ *	           signature is temperror, reason "verifier failed: ...", and
+ *	           dkimv_eom() returns -1).
  *
  *	An earlier row wins: a malformed rsa-sha1 signature is neutral, an
  *	expired one permerror; a weak-key signature is policy whether or not

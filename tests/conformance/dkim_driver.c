@@ -4,7 +4,7 @@
  *
  * SYNOPSIS
  *	dkim_driver --dns IP@PORT [--timeout S] [--min-key-bits N]
- *	            [--max-sigs N] [--chunk N] FILE...
+ *	            [--max-sigs N] [--chunk N] [--threads N] FILE...
  *
  * DESCRIPTION
  *	For each FILE (LF or CRLF line ends), splits the header fields from
@@ -14,10 +14,14 @@
  *	  FILE TAB index TAB result TAB d TAB s TAB a TAB key_bits TAB
  *	  testing(0/1) TAB l(-1 = none) TAB b_prefix TAB reason
  *	or "FILE TAB - TAB none" when the message has no DKIM-Signature.
+ *	--threads N verifies all the files in N threads at once, sharing one
+ *	resolver and one dkimv_lib, and prints the output once; exit 3 when
+ *	the threads' outputs differ.
  *	Exit 0, or 2 on usage or setup errors.
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +36,16 @@ struct driver_opts {
 	double timeout;
 	unsigned min_bits, max_sigs;
 	size_t chunk;
+	unsigned threads;
+};
+
+struct driver_job {
+	struct dkimv_lib *lib;
+	char **files;
+	int nfiles;
+	size_t chunk;
+	struct strbuf out;
+	int rc;
 };
 
 static int read_file(const char *path, struct strbuf *out)
@@ -88,20 +102,22 @@ static size_t feed_headers(struct dkimv *v, const char *msg, size_t len)
 	return len;
 }
 
-static void print_sigs(const char *path, const struct dkimv_sig *sigs, size_t n)
+static void print_sigs(struct strbuf *out, const char *path, const struct dkimv_sig *sigs,
+		       size_t n)
 {
 	size_t i;
 
 	if (n == 0)
-		printf("%s\t-\tnone\n", path);
+		strbuf_addf(out, "%s\t-\tnone\n", path);
 	for (i = 0; i < n; i++)
-		printf("%s\t%zu\t%s\t%s\t%s\t%s\t%u\t%d\t%ld\t%s\t%s\n", path, i,
+		strbuf_addf(out, "%s\t%zu\t%s\t%s\t%s\t%s\t%u\t%d\t%ld\t%s\t%s\n", path, i,
 		       dkimv_result_name(sigs[i].result), sigs[i].domain, sigs[i].selector,
 		       sigs[i].algorithm, sigs[i].key_bits, sigs[i].testing ? 1 : 0,
 		       sigs[i].body_length, sigs[i].b_prefix, sigs[i].reason);
 }
 
-static int verify_file(struct dkimv_lib *lib, const char *path, size_t chunk)
+static int verify_file(struct dkimv_lib *lib, const char *path, size_t chunk,
+		       struct strbuf *out)
 {
 	struct strbuf msg = STRBUF_INIT;
 	struct dkimv *v;
@@ -120,7 +136,7 @@ static int verify_file(struct dkimv_lib *lib, const char *path, size_t chunk)
 		dkimv_body(v, (const unsigned char *)msg.s + off, k);
 	}
 	dkimv_eom(v, &sigs, &n);
-	print_sigs(path, sigs, n);
+	print_sigs(out, path, sigs, n);
 	dkimv_free(v);
 	strbuf_free(&msg);
 	return 0;
@@ -141,25 +157,75 @@ static int parse_args(int argc, char **argv, struct driver_opts *o)
 			o->max_sigs = (unsigned)atoi(argv[i + 1]);
 		else if (strcmp(argv[i], "--chunk") == 0)
 			o->chunk = (size_t)atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--threads") == 0)
+			o->threads = (unsigned)atoi(argv[i + 1]);
 		else
 			return -1;
 	}
-	return o->dns == NULL || o->chunk == 0 || i >= argc ? -1 : i;
+	return o->dns == NULL || o->chunk == 0 || o->threads == 0 || o->threads > 64 ||
+	       i >= argc ? -1 : i;
+}
+
+static void *run_job(void *arg)
+{
+	struct driver_job *job = arg;
+	int i;
+
+	for (i = 0; i < job->nfiles; i++) {
+		if (verify_file(job->lib, job->files[i], job->chunk, &job->out) != 0)
+			job->rc = 2;
+	}
+	return NULL;
+}
+
+/* Runs the files in o->threads threads; 0, 2 (unreadable file), 3 (differ). */
+static int run_threads(struct dkimv_lib *lib, const struct driver_opts *o, char **files,
+		       int nfiles)
+{
+	struct driver_job *jobs = xcalloc(o->threads, sizeof(*jobs));
+	pthread_t *tids = xcalloc(o->threads, sizeof(*tids));
+	unsigned t;
+	int rc = 0;
+
+	for (t = 0; t < o->threads; t++) {
+		jobs[t] = (struct driver_job){lib, files, nfiles, o->chunk, STRBUF_INIT, 0};
+		if (pthread_create(&tids[t], NULL, run_job, &jobs[t]) != 0) {
+			fprintf(stderr, "dkim_driver: pthread_create failed\n");
+			exit(2);
+		}
+	}
+	for (t = 0; t < o->threads; t++)
+		pthread_join(tids[t], NULL);
+	fputs(strbuf_str(&jobs[0].out), stdout);
+	for (t = 0; t < o->threads; t++) {
+		if (jobs[t].rc != 0)
+			rc = jobs[t].rc;
+		else if (strcmp(strbuf_str(&jobs[t].out), strbuf_str(&jobs[0].out)) != 0) {
+			fprintf(stderr, "thread %u differs from thread 0:\n%s", t,
+				strbuf_str(&jobs[t].out));
+			rc = 3;
+		}
+	}
+	for (t = 0; t < o->threads; t++)
+		strbuf_free(&jobs[t].out);
+	free(jobs);
+	free(tids);
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
-	struct driver_opts o = {NULL, 2.0, 0, 0, 7};
+	struct driver_opts o = {NULL, 2.0, 0, 0, 7, 1};
 	struct resolver_opts ro = {0};
 	struct dkimv_opts dopts = {0};
 	struct am_err err = {{0}};
 	struct resolver *r;
 	struct dkimv_lib *lib;
-	int first = parse_args(argc, argv, &o), i, rc = 0;
+	int first = parse_args(argc, argv, &o), rc;
 
 	if (first < 0) {
 		fprintf(stderr, "usage: dkim_driver --dns IP@PORT [--timeout S] [--min-key-bits N]"
-				" [--max-sigs N] [--chunk N] FILE...\n");
+				" [--max-sigs N] [--chunk N] [--threads N] FILE...\n");
 		return 2;
 	}
 	ro.nameservers = &o.dns;
@@ -180,10 +246,7 @@ int main(int argc, char **argv)
 		resolver_free(r);
 		return 2;
 	}
-	for (i = first; i < argc; i++) {
-		if (verify_file(lib, argv[i], o.chunk) != 0)
-			rc = 2;
-	}
+	rc = run_threads(lib, &o, argv + first, argc - first);
 	dkimv_lib_free(lib);
 	resolver_free(r);
 	return rc;
