@@ -17,6 +17,15 @@
  *	policy down one level (RFC 7489 6.6.4). A temporary DNS failure on the
  *	way to a policy is DMARC_RESULT_TEMPERROR, never "no policy".
  *
+ *	Results: none = no record at the From or organizational domain, or
+ *	several v=DMARC1 records at the name queried (RFC 7489 6.6.3 step 5),
+ *	or no usable From domain; permerror = exactly one record that starts
+ *	with v=DMARC1 but is unusable (e.g. p=bogus and no usable rua); there
+ *	is no fallback to the organizational domain then. Alignment counts the
+ *	SPF identity only when spf_result is pass, and only passing DKIM d=.
+ *	Known limit: U-labels and A-labels of one IDN domain are compared as
+ *	bytes (no IDNA conversion without libidn2 in the build).
+ *
  * OWNERSHIP
  *	The outcome owns its strings; dmarc_outcome_clear() frees them.
  *	A dmarc_ctx is immutable after creation and safe to share.

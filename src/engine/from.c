@@ -315,7 +315,7 @@ static bool parse_addr_spec(struct parser *p)
 			break;
 		strbuf_addc(&local, '.');
 	}
-	if (t.type != T_AT) {
+	if (t.type != T_AT || local.len == 0) {
 		strbuf_free(&local);
 		if (t.type == T_ATOM && is_encoded_word(p->s + t.start, t.len))
 			return fail(p, "encoded word where an address belongs");
