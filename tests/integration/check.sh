@@ -48,7 +48,7 @@ run() { # run OUT IP MAILFROM [check options] < message
 	"$CHECK" -c "$T/conf" --ip "$ip" --helo mail.example.com --mail-from "$mf" --json "$@" > "$out"
 }
 
-am_plan 33
+am_plan 34
 
 msg "Alice <alice@example.com>" | $KEYS sign "$T/rsa.key" example.com rsa rsa-sha256 |
 	$KEYS sign "$T/ed.key" example.com ed ed25519-sha256 > "$T/both.eml"
