@@ -17,6 +17,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/spf_impl.h"
 #include "util/xalloc.h"
@@ -52,11 +53,28 @@ bool spf_count_void(struct spf_ctx *c, const char *name, enum spf_result *res)
 	return false;
 }
 
-static bool count_term(struct spf_ctx *c, const char *term, enum spf_result *res)
+static double now(void)
 {
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Before each DNS-querying term: the 10-term limit and the time limit. */
+static bool count_term(struct spf_ctx *c, const char *domain, const char *term,
+		       enum spf_result *res)
+{
+	if (c->deadline > 0 && now() > c->deadline) {
+		spf_reason(c, "time limit of %u s exceeded at %s in the SPF record of %s",
+			   c->lim.time_limit, term, domain);
+		*res = SPF_RESULT_TEMPERROR;
+		return false;
+	}
 	if (++c->dns_terms <= c->lim.dns_mechanisms)
 		return true;
-	spf_reason(c, "%u DNS lookup limit exceeded at %s", c->lim.dns_mechanisms, term);
+	spf_reason(c, "%u DNS lookup limit exceeded at %s in the SPF record of %s",
+		   c->lim.dns_mechanisms, term, domain);
 	*res = SPF_RESULT_PERMERROR;
 	return false;
 }
@@ -172,7 +190,7 @@ static int eval_term(struct spf_ctx *c, const char *domain, const struct spf_ter
 		return 1;
 	if (t->mech == SPF_MECH_IP4 || t->mech == SPF_MECH_IP6)
 		return addr_in_cidr(&c->ip, &t->net);
-	if (!count_term(c, t->text, res))
+	if (!count_term(c, domain, t->text, res))
 		return -1;
 	target = t->spec != NULL ? spf_macro_expand(c, domain, t->spec, SPF_MACRO_DOMAIN)
 				 : xstrdup(domain);
@@ -195,7 +213,7 @@ static enum spf_result eval_redirect(struct spf_ctx *c, const char *domain, cons
 	char *target, *what = xasprintf("redirect=%s", spec);
 	enum spf_result res = SPF_RESULT_PERMERROR;
 
-	if (!count_term(c, what, &res))
+	if (!count_term(c, domain, what, &res))
 		goto out;
 	target = spf_macro_expand(c, domain, spec, SPF_MACRO_DOMAIN);
 	if (target == NULL) {
@@ -253,7 +271,8 @@ static enum spf_result check_host(struct spf_ctx *c, const char *domain, unsigne
 	enum spf_result res;
 
 	if (depth > SPF_MAX_DEPTH) {
-		spf_reason(c, "include/redirect nested deeper than %d at %s", SPF_MAX_DEPTH, domain);
+		spf_reason(c, "include/redirect nested deeper than %d at %s", SPF_MAX_DEPTH,
+			   domain);
 		return SPF_RESULT_PERMERROR;
 	}
 	if (!domain_valid(domain)) {
@@ -290,10 +309,12 @@ static void spf_run(struct resolver *r, const struct spf_limits *lim, const char
 	c.sender_domain = dom;
 	c.helo = helo;
 	c.receiver = receiver;
+	c.deadline = c.lim.time_limit > 0 ? now() + c.lim.time_limit : 0;
 	if (ip == NULL || !addr_parse(ip, &c.ip)) {
 		spf_reason(&c, "client address '%s' is not an IP address", ip != NULL ? ip : "");
 		out->result = SPF_RESULT_NONE;
-	} else if (strlen(out->identity) > SPF_MAX_IDENTITY || (helo && strlen(helo) > SPF_MAX_IDENTITY)) {
+	} else if (strlen(out->identity) > SPF_MAX_IDENTITY ||
+		   (helo != NULL && strlen(helo) > SPF_MAX_IDENTITY)) {
 		spf_reason(&c, "identity longer than %d bytes", SPF_MAX_IDENTITY);
 		out->result = SPF_RESULT_NONE;
 	} else {
@@ -330,7 +351,8 @@ void spf_check_mailfrom(struct resolver *r, const struct spf_limits *lim, const 
 		spf_run(r, lim, ip, "postmaster", copy, helo, receiver, out);
 	} else {
 		*at = '\0';
-		spf_run(r, lim, ip, copy[0] != '\0' ? copy : "postmaster", at + 1, helo, receiver, out);
+		spf_run(r, lim, ip, copy[0] != '\0' ? copy : "postmaster", at + 1, helo, receiver,
+			out);
 	}
 	free(copy);
 }

@@ -17,6 +17,17 @@
  *	limited (default 2), each MX and PTR expansion is limited to 10 names.
  *	Never logs; the reason says in plain words what decided the result.
  *
+ *	ip is the client address as text; an IPv4-mapped IPv6 address is
+ *	checked as IPv4, text that is not an address gives "none". mailfrom
+ *	may be NULL, "" or "<>" (null sender: postmaster@helo), with or
+ *	without angle brackets; an empty local part becomes "postmaster".
+ *	helo and receiver may be NULL (%{h} and %{r} then expand to
+ *	"unknown"); lim may be NULL for SPF_LIMITS_DEFAULT. An identity
+ *	whose domain is not a valid multi-label name (domain literal, empty
+ *	or over-long label) gives "none" without any lookup (RFC 7208 4.3).
+ *	A check makes at most about 10 * (1 + 10) lookups plus one for exp=,
+ *	each bounded by the resolver's timeout.
+ *
  * OWNERSHIP
  *	The outcome owns its strings; spf_outcome_clear() frees them.
  */
@@ -40,15 +51,19 @@ struct spf_limits {
 	unsigned void_lookups;   /* RFC: 2 */
 	unsigned mx_names;       /* per mx mechanism; RFC: 10 */
 	unsigned ptr_names;      /* per ptr mechanism / %{p}; RFC: 10 */
+	unsigned time_limit;     /* seconds for the whole check, 0 = none; past it,
+				  * the next DNS-querying term gives temperror
+				  * (RFC 7208 4.6.4: SHOULD allow at least 20) */
 };
 
-#define SPF_LIMITS_DEFAULT {10, 2, 10, 10}
+#define SPF_LIMITS_DEFAULT {10, 2, 10, 10, 20}
 
 struct spf_outcome {
 	enum spf_result result;
 	char *identity;    /* the identity checked: local@domain or the HELO name */
-	char *domain;      /* the domain check_host() started at; NULL if none */
-	char *explanation; /* exp= text on fail, else NULL */
+	char *domain;      /* the domain check_host() started at (trailing dot
+			    * removed), even when invalid; NULL if empty */
+	char *explanation; /* exp= text (macro-expanded) on fail, else NULL */
 	char *reason;      /* plain words: what matched or what went wrong */
 };
 

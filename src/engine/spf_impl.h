@@ -65,6 +65,7 @@ struct spf_ctx {
 	const char *receiver;
 	unsigned dns_terms;    /* include a mx ptr exists redirect evaluated */
 	unsigned voids;        /* lookups that gave NXDOMAIN or NODATA */
+	double deadline;       /* CLOCK_MONOTONIC seconds; 0 = none */
 	char *p_domain, *p_name; /* %{p} cache: the name found for p_domain */
 	char *explanation;
 	struct strbuf reason;

@@ -69,27 +69,9 @@ static bool take_dual_cidr(const char *rest, size_t *len, struct spf_term *t)
 static bool parse_ip(const char *rest, struct spf_term *t, struct strbuf *why)
 {
 	int family = t->mech == SPF_MECH_IP4 ? AM_AF_INET : AM_AF_INET6;
-	const char *slash;
-	char net[AM_ADDR_STRLEN];
-	size_t alen;
 
-	if (rest[0] != ':')
-		goto bad;
-	rest++;
-	slash = strchr(rest, '/');
-	alen = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-	if (alen == 0 || alen >= sizeof(net))
-		goto bad;
-	memcpy(net, rest, alen);
-	net[alen] = '\0';
-	if (!addr_parse(net, &t->net.net) || t->net.net.family != family)
-		goto bad;
-	t->net.prefix = family == AM_AF_INET ? 32 : 128;
-	if (slash != NULL &&
-	    !cidr_parse_prefix(slash + 1, strlen(slash + 1), t->net.prefix, &t->net.prefix))
-		goto bad;
-	return true;
-bad:
+	if (rest[0] == ':' && cidr_parse(rest + 1, &t->net) && t->net.net.family == family)
+		return true;
 	strbuf_addf(why, "invalid network in '%s'", t->text);
 	return false;
 }
@@ -108,6 +90,10 @@ static bool parse_target(const char *rest, struct spf_term *t, bool need, bool c
 	}
 	if (len == 0 && !need)
 		return true;
+	if (len == 0) {
+		strbuf_addf(why, "'%s' needs a domain", t->text);
+		return false;
+	}
 	if (rest[0] != ':' || !spf_domain_spec_valid(rest + 1, len - 1)) {
 		strbuf_addf(why, "invalid domain-spec in '%s'", t->text);
 		return false;
@@ -122,7 +108,8 @@ static bool parse_mechanism(const char *s, size_t nlen, struct spf_term *t, stru
 	size_t i;
 
 	for (i = 0; i < sizeof(mech_names) / sizeof(mech_names[0]); i++)
-		if (strlen(mech_names[i].name) == nlen && strncasecmp(s, mech_names[i].name, nlen) == 0)
+		if (strlen(mech_names[i].name) == nlen &&
+		    strncasecmp(s, mech_names[i].name, nlen) == 0)
 			break;
 	if (i == sizeof(mech_names) / sizeof(mech_names[0]) || (*rest && !strchr(":/", *rest))) {
 		strbuf_addf(why, "unknown mechanism '%s'", t->text);
@@ -175,6 +162,12 @@ static bool parse_modifier(const char *name, size_t nlen, const char *val, struc
 	return true;
 }
 
+/* name = ALPHA *( ALPHA / DIGIT / "-" / "_" / "." ), after the first */
+static bool name_char(char ch)
+{
+	return isalnum((unsigned char)ch) || ch == '-' || ch == '_' || ch == '.';
+}
+
 static bool parse_term(const char *s, struct spf_record *rec, struct strbuf *why)
 {
 	static const char quals[] = "+-~?";
@@ -186,7 +179,7 @@ static bool parse_term(const char *s, struct spf_record *rec, struct strbuf *why
 	struct spf_term *t;
 
 	if (isalpha((unsigned char)name[0]))
-		while (isalnum((unsigned char)name[nlen]) || (name[nlen] != '\0' && strchr("-_.", name[nlen])))
+		while (name_char(name[nlen]))
 			nlen++;
 	if (nlen > 0 && name[nlen] == '=' && name == s)
 		return parse_modifier(name, nlen, name + nlen + 1, rec, why);
@@ -222,12 +215,14 @@ bool spf_record_parse(const char *txt, size_t len, struct spf_record *rec, struc
 	}
 	for (i = 0; i < len; i++) {
 		if ((unsigned char)txt[i] < 0x20 || (unsigned char)txt[i] > 0x7e) {
-			strbuf_addf(why, "invalid character 0x%02x in record", (unsigned char)txt[i]);
+			strbuf_addf(why, "invalid character 0x%02x in record",
+				    (unsigned char)txt[i]);
 			return false;
 		}
 	}
 	rec->buf = xmemdup0(txt, len);
-	for (tok = strtok_r(rec->buf + 6, " ", &save); tok != NULL; tok = strtok_r(NULL, " ", &save)) {
+	for (tok = strtok_r(rec->buf + 6, " ", &save); tok != NULL;
+	     tok = strtok_r(NULL, " ", &save)) {
 		if (!parse_term(tok, rec, why)) {
 			spf_record_free(rec);
 			return false;
