@@ -50,6 +50,7 @@ static const struct config_key config_keys[] = {
 	{"spf.void_lookup_limit", KT_UINT, OFF(spf_limits.void_lookups), NULL, 2, 0, 20, NULL},
 	{"spf.mx_limit", KT_UINT, OFF(spf_limits.mx_names), NULL, 10, 1, 50, NULL},
 	{"spf.ptr_limit", KT_UINT, OFF(spf_limits.ptr_names), NULL, 10, 1, 50, NULL},
+	{"spf.time_limit", KT_UINT, OFF(spf_limits.time_limit), NULL, 20, 1, 300, NULL},
 	{"dkim.max_signatures", KT_UINT, OFF(dkim_max_signatures), NULL, 5, 1, 50, NULL},
 	{"dkim.min_key_bits", KT_UINT, OFF(dkim_min_key_bits), NULL, 1024, 1024, 16384, NULL},
 	{"dmarc.pct", KT_ENUM, OFF(dmarc_pct), "sample", 0, 0, 0, pct_modes},

@@ -34,8 +34,10 @@
 #   PTR, CNAME, NS   a domain name (NS is plain data: no delegation)
 #   TXT, SPF, TXT(gen) (= TXT)   one or more double-quoted strings, each a
 #       character-string, C escapes \" \\ \t \n \r \xNN \NNN (octal);
-#       (zero-strings) = a record with no string at all; rdata that does not
-#       start with a quote is one literal string. Cut into 255-byte chunks.
+#       rdata that does not start with a quote is one literal string. Cut
+#       into 255-byte chunks. (zero-strings) = pyspf's TXT with no string: it
+#       is served as one empty string, because a TXT with an empty rdata is
+#       malformed (RFC 1035 3.3.14) and libunbound answers SERVFAIL for it.
 #   Pseudo-types (rdata ignored) that make the server misbehave for the name:
 #   TIMEOUT    no answer for any type the name has no record of (the pyspf
 #              driver rule the conformance data needs: a name with only TIMEOUT
@@ -99,7 +101,7 @@ def txt_strings(rdata):
     """TXT rdata -> list of byte strings, each at most 255 bytes."""
     raw = rdata.strip().encode('utf-8', 'surrogateescape')
     if raw == b'(zero-strings)':
-        return []
+        return [b'']           # see the header: libunbound rejects an empty rdata
     strings, pos = ([], 0) if raw.startswith(b'"') else ([raw], len(raw))
     while pos < len(raw):
         m = STRING_RE.match(raw, pos)

@@ -24,6 +24,7 @@ static void test_defaults(void **state)
 	assert_true(cfg->dns_timeout > 1.99 && cfg->dns_timeout < 2.01);
 	assert_int_equal(cfg->spf_limits.dns_mechanisms, 10);
 	assert_int_equal(cfg->spf_limits.void_lookups, 2);
+	assert_int_equal(cfg->spf_limits.time_limit, 20);
 	assert_int_equal(cfg->dkim_max_signatures, 5);
 	assert_int_equal(cfg->dkim_min_key_bits, 1024);
 	assert_int_equal(cfg->dmarc_pct, DMARC_PCT_SAMPLE);
