@@ -18,16 +18,24 @@
 
 #include <arpa/inet.h>
 #include <libconfig.h>
+#include <strings.h>
+#include <syslog.h>
 
 #include "config/config.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-enum key_type { KT_STRING, KT_FLOAT, KT_UINT, KT_BOOL, KT_ENUM, KT_STRLIST };
+enum key_type { KT_STRING, KT_FLOAT, KT_UINT, KT_BOOL, KT_ENUM, KT_STRLIST, KT_MODE };
 
 static const char *const actions[] = {"accept", "quarantine", "reject", "tempfail", NULL};
 static const char *const on_errors[] = {"tempfail", "accept", NULL};
 static const char *const pct_modes[] = {"sample", "ignore", NULL};
+static const char *const modes[] = {"enforce", "monitor", NULL};
+static const char *const quarantines[] = {"hold", "header", "reject", NULL};
+/* Indexes match facility_codes[] in config_check(). */
+static const char *const facilities[] = {"mail",   "daemon", "user",   "local0", "local1",
+					 "local2", "local3", "local4", "local5", "local6",
+					 "local7", NULL};
 
 struct config_key {
 	const char *path;
@@ -64,6 +72,28 @@ static const struct config_key config_keys[] = {
 	{"policy.unparseable_from", KT_ENUM, OFF(act_unparseable_from), "reject", 0, 0, 0,
 	 actions},
 	{"policy.on_error", KT_ENUM, OFF(on_error), "tempfail", 0, 0, 0, on_errors},
+	{"policy.mode", KT_ENUM, OFF(mode), "enforce", 0, 0, 0, modes},
+	{"policy.quarantine", KT_ENUM, OFF(quarantine), "hold", 0, 0, 0, quarantines},
+	{"policy.quarantine_header", KT_STRING, OFF(quarantine_header), "X-Spam-Flag: YES", 0, 4,
+	 400, NULL},
+	{"policy.trusted_networks", KT_STRLIST, OFF(trusted_networks_text), "127.0.0.0/8,::1", 0,
+	 0, 1000, NULL},
+	{"policy.allow_networks", KT_STRLIST, OFF(allow_networks_text), NULL, 0, 0, 1000, NULL},
+	{"policy.allow_domains", KT_STRLIST, OFF(allow_domains), NULL, 0, 0, 1000, NULL},
+	{"policy.untrusted_authserv_ids", KT_STRLIST, OFF(untrusted_authserv_ids), NULL, 0, 0, 100,
+	 NULL},
+	{"policy.skip_authenticated", KT_BOOL, OFF(skip_authenticated), NULL, 1, 0, 1, NULL},
+	{"limits.max_headers", KT_UINT, OFF(max_headers), NULL, 1000, 10, 100000, NULL},
+	{"limits.max_header_bytes", KT_UINT, OFF(max_header_bytes), NULL, 1048576, 1024,
+	 67108864, NULL},
+	{"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
+	{"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
+	{"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},
+	{"group", KT_STRING, OFF(group), "authmilter", 0, 1, 64, NULL},
+	{"allow_root", KT_BOOL, OFF(allow_root), NULL, 0, 0, 1, NULL},
+	{"syslog_facility", KT_ENUM, OFF(syslog_facility), "mail", 0, 0, 0, facilities},
+	{"debug", KT_BOOL, OFF(debug), NULL, 0, 0, 1, NULL},
+	{"shutdown_timeout", KT_UINT, OFF(shutdown_timeout), NULL, 30, 1, 3600, NULL},
 	{"reply.reject", KT_STRING, OFF(reject_reply),
 	 "550 5.7.26 Unauthenticated email from %{domain} is not accepted due to the domain's "
 	 "DMARC policy (p=%{policy})",
@@ -90,6 +120,34 @@ static int enum_index(const char *const *names, const char *s)
 	return -1;
 }
 
+static void strlist_clear(struct strlist *sl)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++)
+		free(sl->v[i]);
+	free(sl->v);
+	sl->v = NULL;
+	sl->n = 0;
+}
+
+/* A list default is written "a,b,c" in the table. */
+static void strlist_set_default(struct strlist *sl, const char *def)
+{
+	const char *p = def, *comma;
+
+	if (def == NULL)
+		return;
+	sl->v = xcalloc(strlen(def) + 2, sizeof(char *));
+	while (*p != '\0') {
+		comma = strchr(p, ',');
+		if (comma == NULL)
+			comma = p + strlen(p);
+		sl->v[sl->n++] = xstrndup(p, (size_t)(comma - p));
+		p = *comma ? comma + 1 : comma;
+	}
+}
+
 static void config_set_defaults(struct config *cfg)
 {
 	size_t i;
@@ -114,7 +172,11 @@ static void config_set_defaults(struct config *cfg)
 		case KT_ENUM:
 			*(int *)f = enum_index(k->names, k->def_str);
 			break;
+		case KT_MODE:
+			*(unsigned *)f = (unsigned)strtoul(k->def_str, NULL, 8);
+			break;
 		case KT_STRLIST:
+			strlist_set_default(f, k->def_str);
 			break;
 		}
 	}
@@ -210,21 +272,38 @@ static int store_list(struct config *cfg, const struct config_key *k, const conf
 		      const char *name, const char *path, struct am_err *err)
 {
 	int n = config_setting_length(s), i;
-	char ***list = field(cfg, k);
+	struct strlist *list = field(cfg, k);
 
 	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
 		return config_fail(err, name, s, path, "expected a list of strings [\"...\", ...]");
 	if (n > (int)k->max)
 		return config_fail(err, name, s, path, "too many entries");
-	*list = xcalloc((size_t)n + 1, sizeof(char *));
+	strlist_clear(list);
+	list->v = xcalloc((size_t)n + 1, sizeof(char *));
 	for (i = 0; i < n; i++) {
-		const char *v = config_setting_get_string_elem(s, i);
+		const char *v = config_setting_get_string_elem(s, (unsigned)i);
 
 		if (v == NULL || *v == '\0')
 			return config_fail(err, name, s, path, "entries must be non-empty strings");
-		(*list)[i] = xstrdup(v);
-		cfg->n_nameservers = (size_t)i + 1;
+		list->v[list->n++] = xstrdup(v);
 	}
+	return 0;
+}
+
+static int store_mode(struct config *cfg, const struct config_key *k, const config_setting_t *s,
+		      const char *name, const char *path, struct am_err *err)
+{
+	const char *v = config_setting_get_string(s);
+	char *end;
+	unsigned long mode;
+
+	if (v == NULL || *v != '0' || (mode = strtoul(v, &end, 8), *end != '\0') ||
+	    mode > (unsigned long)k->max)
+		return config_fail(err, name, s, path, "expected an octal mode string like \"0660\"");
+	if (mode & 07)
+		return config_fail(err, name, s, path,
+				   "must not give access to others (last digit 0)");
+	*(unsigned *)field(cfg, k) = (unsigned)mode;
 	return 0;
 }
 
@@ -245,6 +324,8 @@ static int config_store(struct config *cfg, const struct config_key *k, const co
 		return store_string(cfg, k, s, name, path, err);
 	case KT_STRLIST:
 		return store_list(cfg, k, s, name, path, err);
+	case KT_MODE:
+		return store_mode(cfg, k, s, name, path, err);
 	}
 	return -1;
 }
@@ -318,13 +399,61 @@ bad:
 	return -1;
 }
 
+static const int facility_codes[] = {LOG_MAIL,	LOG_DAEMON, LOG_USER,	LOG_LOCAL0,
+				     LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4,
+				     LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
+
+static int check_networks(const struct strlist *text, struct netlist *nl, const char *key,
+			  const char *name, struct am_err *err)
+{
+	size_t i;
+
+	nl->v = xcalloc(text->n + 1, sizeof(*nl->v));
+	for (i = 0; i < text->n; i++) {
+		if (!cidr_parse(text->v[i], &nl->v[i])) {
+			am_err_set(err, "%s: %s: \"%s\" is not an address or CIDR network", name,
+				   key, text->v[i]);
+			return -1;
+		}
+		nl->n++;
+	}
+	return 0;
+}
+
+/* "Name: value", a valid field name and a one-line printable value. */
+static int check_header(const char *h, const char *name, struct am_err *err)
+{
+	const char *colon = strchr(h, ':');
+	const char *p;
+
+	for (p = h; colon != NULL && p < colon; p++)
+		if (*p <= ' ' || *p >= 0x7f)
+			break;
+	if (colon == NULL || p != colon || colon == h || colon[1] != ' ' || colon[2] == '\0')
+		goto bad;
+	for (p = colon + 1; *p != '\0'; p++)
+		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
+			goto bad;
+	return 0;
+bad:
+	am_err_set(err, "%s: policy.quarantine_header: \"%s\" is not \"Name: value\"", name, h);
+	return -1;
+}
+
 static int config_check(struct config *cfg, const char *name, struct am_err *err)
 {
 	size_t i;
 
-	for (i = 0; i < cfg->n_nameservers; i++)
-		if (check_nameserver(cfg->nameservers[i], name, err) != 0)
+	for (i = 0; i < cfg->nameservers.n; i++)
+		if (check_nameserver(cfg->nameservers.v[i], name, err) != 0)
 			return -1;
+	if (check_networks(&cfg->trusted_networks_text, &cfg->trusted_networks,
+			   "policy.trusted_networks", name, err) != 0 ||
+	    check_networks(&cfg->allow_networks_text, &cfg->allow_networks,
+			   "policy.allow_networks", name, err) != 0 ||
+	    check_header(cfg->quarantine_header, name, err) != 0)
+		return -1;
+	cfg->syslog_facility = facility_codes[cfg->syslog_facility];
 	if (check_reply(cfg->reject_reply, '5', "reply.reject", name, err) != 0 ||
 	    check_reply(cfg->tempfail_reply, '4', "reply.tempfail", name, err) != 0)
 		return -1;
@@ -426,9 +555,39 @@ void config_unref(struct config *cfg)
 		if (k->type == KT_STRING)
 			free(*(char **)field(cfg, k));
 	}
-	for (i = 0; i < cfg->n_nameservers; i++)
-		free(cfg->nameservers[i]);
-	free(cfg->nameservers);
+	for (i = 0; i < N_KEYS; i++) {
+		const struct config_key *k = &config_keys[i];
+
+		if (k->type == KT_STRLIST)
+			strlist_clear(field(cfg, k));
+	}
+	free(cfg->trusted_networks.v);
+	free(cfg->allow_networks.v);
 	free(cfg->file);
 	free(cfg);
+}
+
+bool netlist_match(const struct netlist *nl, const struct am_addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < nl->n; i++)
+		if (addr_in_cidr(a, &nl->v[i]))
+			return true;
+	return false;
+}
+
+bool domainlist_match(const struct strlist *sl, const char *domain)
+{
+	size_t dl = strlen(domain), i;
+
+	for (i = 0; i < sl->n; i++) {
+		size_t l = strlen(sl->v[i]);
+
+		if (dl == l && strcasecmp(domain, sl->v[i]) == 0)
+			return true;
+		if (dl > l && domain[dl - l - 1] == '.' && strcasecmp(domain + dl - l, sl->v[i]) == 0)
+			return true;
+	}
+	return false;
 }

@@ -26,6 +26,7 @@
 #include "engine/dmarc.h"
 #include "engine/spf.h"
 #include "engine/verdict.h"
+#include "util/addr.h"
 #include "util/err.h"
 
 enum on_error {
@@ -33,12 +34,37 @@ enum on_error {
 	ON_ERROR_ACCEPT,
 };
 
+enum policy_mode {
+	MODE_ENFORCE = 0,
+	MODE_MONITOR, /* stamp and log, never reject, hold or tempfail */
+};
+
+enum quarantine_how {
+	QUARANTINE_HOLD = 0, /* the MTA's hold queue (smfi_quarantine) */
+	QUARANTINE_HEADER,   /* add quarantine_header, deliver */
+	QUARANTINE_REJECT,   /* reject instead */
+};
+
+struct strlist {
+	char **v;
+	size_t n;
+};
+
+struct netlist {
+	struct am_cidr *v;
+	size_t n;
+};
+
+/* Whether a is inside one of the networks. */
+bool netlist_match(const struct netlist *nl, const struct am_addr *a);
+/* Whether domain (case-insensitive) is one of the list or a subdomain of one. */
+bool domainlist_match(const struct strlist *sl, const char *domain);
+
 struct config {
 	char *file;
 	char *authserv_id;
 
-	char **nameservers;
-	size_t n_nameservers;
+	struct strlist nameservers;
 	double dns_timeout;
 
 	bool spf_check_helo;
@@ -60,6 +86,30 @@ struct config {
 
 	char *reject_reply;   /* "550 5.7.26 text", %{domain} %{policy} expanded */
 	char *tempfail_reply; /* "451 4.4.3 text" */
+
+	/* Local policy, applied by the daemon around the engine's verdict. */
+	enum policy_mode mode;
+	enum quarantine_how quarantine;
+	char *quarantine_header;        /* "Name: value" */
+	struct strlist trusted_networks_text, allow_networks_text;
+	struct netlist trusted_networks; /* skipped: no checks, no header */
+	struct netlist allow_networks;   /* checked and stamped, never refused */
+	struct strlist allow_domains;    /* author domains never refused */
+	struct strlist untrusted_authserv_ids; /* A-R headers removed like ours */
+	bool skip_authenticated;
+
+	/* Limits on what input can push. */
+	unsigned max_headers;
+	unsigned max_header_bytes;
+
+	/* The daemon. */
+	char *socket;
+	unsigned socket_mode;
+	char *user, *group;
+	bool allow_root;
+	int syslog_facility; /* LOG_MAIL, ... */
+	bool debug;
+	unsigned shutdown_timeout;
 
 	int refs; /* atomic */
 };

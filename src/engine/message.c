@@ -37,7 +37,7 @@ struct message {
 struct engine *engine_new(struct config *cfg, struct am_err *err)
 {
 	struct engine *eng = xcalloc(1, sizeof(*eng));
-	struct resolver_opts ropts = {(const char *const *)cfg->nameservers, cfg->n_nameservers,
+	struct resolver_opts ropts = {(const char *const *)cfg->nameservers.v, cfg->nameservers.n,
 				      cfg->dns_timeout, false};
 	struct dkimv_opts dopts = {cfg->dkim_max_signatures, cfg->dkim_min_key_bits,
 				   cfg->dns_timeout};

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <syslog.h>
 
 #include "config/config.h"
 
@@ -20,7 +21,7 @@ static void test_defaults(void **state)
 	struct config *cfg = config_default();
 
 	assert_non_null(cfg);
-	assert_int_equal(cfg->n_nameservers, 0);
+	assert_int_equal(cfg->nameservers.n, 0);
 	assert_true(cfg->dns_timeout > 1.99 && cfg->dns_timeout < 2.01);
 	assert_int_equal(cfg->spf_limits.dns_mechanisms, 10);
 	assert_int_equal(cfg->spf_limits.void_lookups, 2);
@@ -32,6 +33,22 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->act_dmarc_quarantine, ACTION_QUARANTINE);
 	assert_int_equal(cfg->act_multiple_from, ACTION_REJECT);
 	assert_int_equal(cfg->on_error, ON_ERROR_TEMPFAIL);
+	assert_int_equal(cfg->mode, MODE_ENFORCE);
+	assert_int_equal(cfg->quarantine, QUARANTINE_HOLD);
+	assert_int_equal(cfg->socket_mode, 0660);
+	assert_int_equal(cfg->syslog_facility, LOG_MAIL);
+	assert_true(cfg->skip_authenticated);
+	assert_int_equal(cfg->trusted_networks.n, 2);
+	{
+		struct am_addr lo;
+
+		assert_true(addr_parse("127.0.0.2", &lo));
+		assert_true(netlist_match(&cfg->trusted_networks, &lo));
+		assert_true(addr_parse("::1", &lo));
+		assert_true(netlist_match(&cfg->trusted_networks, &lo));
+	}
+	assert_false(cfg->allow_root);
+	assert_string_equal(cfg->socket, "local:/run/authmilter/authmilter.sock");
 	assert_true(cfg->authserv_id[0] != '\0');
 	assert_memory_equal(cfg->reject_reply, "550 5.7.26 ", 11);
 	assert_memory_equal(cfg->tempfail_reply, "451 4.4.3 ", 10);
@@ -50,16 +67,40 @@ static void test_values(void **state)
 
 	assert_non_null(cfg);
 	assert_string_equal(cfg->authserv_id, "mx.example.org");
-	assert_int_equal(cfg->n_nameservers, 2);
-	assert_string_equal(cfg->nameservers[0], "127.0.0.1@5353");
-	assert_string_equal(cfg->nameservers[1], "::1");
+	assert_int_equal(cfg->nameservers.n, 2);
+	assert_string_equal(cfg->nameservers.v[0], "127.0.0.1@5353");
+	assert_string_equal(cfg->nameservers.v[1], "::1");
 	assert_true(cfg->dns_timeout > 0.99 && cfg->dns_timeout < 1.01);
 	assert_int_equal(cfg->dkim_max_signatures, 7);
 	assert_int_equal(cfg->dmarc_pct, DMARC_PCT_IGNORE);
 	assert_int_equal(cfg->act_dmarc_quarantine, ACTION_REJECT);
 	assert_int_equal(cfg->on_error, ON_ERROR_ACCEPT);
-	config_unref(config_ref(cfg));
+	config_unref(config_ref(cfg)); /* a second reference keeps it alive */
 	assert_string_equal(cfg->authserv_id, "mx.example.org");
+	config_unref(cfg);
+	cfg = config_parse("policy = { trusted_networks = [\"192.0.2.0/24\", \"2001:db8::/32\"];\n"
+			   "  allow_domains = [\"esp.example\"]; mode = \"monitor\";\n"
+			   "  quarantine = \"header\"; };\n"
+			   "socket_mode = \"0600\"; syslog_facility = \"local3\";\n",
+			   "t.conf", &err);
+	assert_non_null(cfg);
+	{
+		struct am_addr in4, in6, out;
+
+		assert_true(addr_parse("192.0.2.200", &in4));
+		assert_true(addr_parse("2001:db8::25", &in6));
+		assert_true(addr_parse("198.51.100.1", &out));
+		assert_true(netlist_match(&cfg->trusted_networks, &in4));
+		assert_true(netlist_match(&cfg->trusted_networks, &in6));
+		assert_false(netlist_match(&cfg->trusted_networks, &out));
+	}
+	assert_true(domainlist_match(&cfg->allow_domains, "ESP.example"));
+	assert_true(domainlist_match(&cfg->allow_domains, "mail.esp.example"));
+	assert_false(domainlist_match(&cfg->allow_domains, "notesp.example"));
+	assert_int_equal(cfg->mode, MODE_MONITOR);
+	assert_int_equal(cfg->quarantine, QUARANTINE_HEADER);
+	assert_int_equal(cfg->socket_mode, 0600);
+	assert_int_equal(cfg->syslog_facility, LOG_LOCAL3);
 	config_unref(cfg);
 }
 
@@ -85,6 +126,18 @@ static const struct {
 	{"authserv_id = \"mx example\";\n", "authserv_id: \"mx example\" must be a token"},
 	{"\ndns = { timeout = ; };\n", "t.conf:2: syntax error"},
 	{"spf = 3;\n", "spf: unknown key"},
+	{"policy = { trusted_networks = [\"10.0.0.0/33\"]; };\n",
+	 "policy.trusted_networks: \"10.0.0.0/33\" is not an address or CIDR network"},
+	{"policy = { allow_networks = [\"192.0.2.0/24\", \"mail.example\"]; };\n",
+	 "policy.allow_networks: \"mail.example\" is not"},
+	{"policy = { quarantine_header = \"X-Spam-Flag YES\"; };\n",
+	 "policy.quarantine_header: \"X-Spam-Flag YES\" is not \"Name: value\""},
+	{"policy = { mode = \"warn\"; };\n", "policy.mode: \"warn\" is not one of"},
+	{"policy = { quarantine = \"discard\"; };\n", "policy.quarantine: \"discard\" is not"},
+	{"socket_mode = \"0666\";\n", "socket_mode: must not give access to others"},
+	{"socket_mode = \"660\";\n", "socket_mode: expected an octal mode string"},
+	{"syslog_facility = \"kern\";\n", "syslog_facility: \"kern\" is not one of"},
+	{"limits = { max_headers = 5; };\n", "limits.max_headers: 5 is out of range"},
 };
 
 static void test_errors(void **state)
