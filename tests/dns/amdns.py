@@ -29,7 +29,7 @@
 # or, like shared/conformance/spf/rfc7208-zones.tsv,
 #                 scenario <TAB> name <TAB> type <TAB> rdata
 # (with --zone, the scenario column is ignored unless --scenario K is given).
-# Names are case-insensitive, trailing dot optional ("." = the root).
+# Names and types are case-insensitive; trailing dot optional ("." = root).
 #   A 192.0.2.1 | AAAA 2001:db8::1 | MX 10 mx.example.com (MX 0 . = null MX)
 #   PTR, CNAME, NS   a domain name (NS is plain data: no delegation)
 #   TXT, SPF, TXT(gen) (= TXT)   one or more double-quoted strings, each a
@@ -61,7 +61,7 @@ from dnslib import (DNSRecord, DNSHeader, DNSQuestion, DNSLabel, RR, QTYPE, RCOD
 EDNS_PAYLOAD = 1232
 T_CNAME, T_OPT, T_ANY = 5, 41, 255
 PSEUDO = ('TIMEOUT', 'SERVFAIL', 'REFUSED', 'TRUNCATED-FOREVER')
-TYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'PTR': 12, 'MX': 15, 'TXT': 16, 'TXT(gen)': 16,
+TYPES = {'A': 1, 'NS': 2, 'CNAME': 5, 'PTR': 12, 'MX': 15, 'TXT': 16, 'TXT(GEN)': 16,
          'AAAA': 28, 'SPF': 99}
 C_ESC = {b'n': 10, b'r': 13, b't': 9, b'a': 7, b'b': 8, b'f': 12, b'v': 11}
 STRING_RE = re.compile(rb'\s*"((?:[^"\\]|\\.)*)"', re.S)
@@ -176,7 +176,8 @@ def load_zones(files, scenario_mode=False, only=None):
                     raise ZoneError('%s:%d: expected scenario<TAB>name<TAB>type<TAB>rdata' % (fn, num))
                 else:
                     fields = line.split('\t', 2)
-                if len(fields) == 2 and fields[1].strip() in PSEUDO:
+                fields[1:2] = [fields[1].strip().upper()] if len(fields) > 1 else []
+                if len(fields) == 2 and fields[1] in PSEUDO:
                     fields.append('')
                 if len(fields) != 3:
                     raise ZoneError('%s:%d: expected name<TAB>type<TAB>rdata' % (fn, num))
@@ -184,7 +185,7 @@ def load_zones(files, scenario_mode=False, only=None):
                     continue
                 try:
                     zone = zones.setdefault(k if scenario_mode else None, Zone())
-                    zone.add(fields[0], fields[1].strip(), fields[2])
+                    zone.add(*fields)
                 except ZoneError as e:
                     raise ZoneError('%s:%d: %s' % (fn, num, e))
     return zones if scenario_mode else zones.get(None, Zone())
@@ -279,8 +280,9 @@ class Server:
         node = zone.find(key)
         if node is None:
             return 3, [], None
-        if misbehaviour(node, qtype):
-            return 0, [], misbehaviour(node, qtype)
+        action = misbehaviour(node, qtype)
+        if action:
+            return 0, [], action
         owner, answers, seen, ttl = DNSLabel(labels), [], {key}, self.args.ttl
         for hop in range(9):
             cname = [d for t, d in node['rr'] if t == T_CNAME]
