@@ -15,6 +15,7 @@
 #include "util/xalloc.h"
 
 struct engine {
+	int refs; /* atomic */
 	struct config *cfg;
 	struct resolver *resolver;
 	struct dkimv_lib *dkim;
@@ -29,7 +30,7 @@ struct message {
 	size_t n_from;
 	char *from_value;
 	size_t n_authres;
-	size_t *forged; /* positions of A-R headers with our authserv-id */
+	size_t *forged; /* positions of A-R headers with an untrusted authserv-id */
 	size_t n_forged;
 	struct verdict *v;
 };
@@ -42,6 +43,7 @@ struct engine *engine_new(struct config *cfg, struct am_err *err)
 	struct dkimv_opts dopts = {cfg->dkim_max_signatures, cfg->dkim_min_key_bits,
 				   cfg->dns_timeout};
 
+	eng->refs = 1;
 	eng->cfg = config_ref(cfg);
 	eng->dmarc_opts.pct_mode = cfg->dmarc_pct;
 	eng->resolver = resolver_new(&ropts, err);
@@ -59,9 +61,15 @@ fail:
 	return NULL;
 }
 
+struct engine *engine_ref(struct engine *eng)
+{
+	__atomic_add_fetch(&eng->refs, 1, __ATOMIC_RELAXED);
+	return eng;
+}
+
 void engine_free(struct engine *eng)
 {
-	if (eng == NULL)
+	if (eng == NULL || __atomic_sub_fetch(&eng->refs, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
 	dmarc_ctx_free(eng->dmarc);
 	dkimv_lib_free(eng->dkim);
@@ -107,6 +115,19 @@ void message_free(struct message *m)
 	free(m);
 }
 
+/* Our own authserv-id, or one the configuration says not to trust. */
+static bool message_untrusted_id(const struct config *cfg, const char *id)
+{
+	size_t i;
+
+	if (authres_id_equal(id, cfg->authserv_id))
+		return true;
+	for (i = 0; i < cfg->untrusted_authserv_ids.n; i++)
+		if (authres_id_equal(id, cfg->untrusted_authserv_ids.v[i]))
+			return true;
+	return false;
+}
+
 void message_header(struct message *m, const char *name, const char *value)
 {
 	(void)dkimv_header(m->dkim, name, value);
@@ -117,7 +138,7 @@ void message_header(struct message *m, const char *name, const char *value)
 		char *id = authres_read_authserv_id(value);
 
 		m->n_authres++;
-		if (id != NULL && authres_id_equal(id, m->eng->cfg->authserv_id)) {
+		if (id != NULL && message_untrusted_id(m->eng->cfg, id)) {
 			m->forged = xrealloc(m->forged, (m->n_forged + 1) * sizeof(*m->forged));
 			m->forged[m->n_forged++] = m->n_authres;
 		}

@@ -52,6 +52,10 @@ struct engine;
 struct message;
 
 struct engine *engine_new(struct config *cfg, struct am_err *err);
+/* Engines are reference counted: a message in progress keeps the engine
+ * (and so the configuration snapshot) it started with. engine_free()
+ * drops one reference and frees the engine with the last. */
+struct engine *engine_ref(struct engine *eng);
 void engine_free(struct engine *eng);
 const struct config *engine_config(const struct engine *eng);
 /* Replace the random source of DMARC pct sampling (tests). */
@@ -67,7 +71,8 @@ void message_free(struct message *m);
 /*
  * The positions (1-based, among the Authentication-Results headers of the
  * message, in arrival order) of incoming Authentication-Results headers
- * that claim our authserv-id: the daemon deletes these.
+ * that claim our authserv-id or one listed in untrusted_authserv_ids:
+ * the daemon deletes these.
  */
 const size_t *message_forged_authres(const struct message *m, size_t *n);
 

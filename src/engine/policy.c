@@ -156,6 +156,8 @@ void policy_decide(const struct config *cfg, const struct dmarc_ctx *dc, struct 
 		act = cfg->act_dmarc_quarantine;
 		policy_set(v, (enum action)act, "dmarc_quarantine");
 	}
+	if (act == ACTION_QUARANTINE && cfg->quarantine == QUARANTINE_REJECT)
+		policy_set(v, act = ACTION_REJECT, "dmarc_quarantine");
 	if (act == ACTION_REJECT)
 		policy_reply(v, cfg->reject_reply, v->header_from, dmarc_policy_name(d->policy));
 	else if (act == ACTION_TEMPFAIL)

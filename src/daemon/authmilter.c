@@ -1,0 +1,169 @@
+/*
+ * authmilter - the milter daemon: SPF, DKIM and DMARC for inbound mail
+ *
+ * SYNOPSIS
+ *	authmilter [-c FILE] [-f] [-n] [-V]
+ *
+ * DESCRIPTION
+ *	Loads the configuration (default AM_DEFAULT_CONFIG), opens the milter
+ *	socket, drops to the configured user and serves the MTA through
+ *	libmilter, one thread per SMTP connection. -f stays in the foreground
+ *	and logs to stderr too; -n checks the configuration and exits; -V
+ *	prints the versions of authmilter and its libraries.
+ *	SIGHUP reloads the configuration (an invalid file is logged and the
+ *	running one kept); SIGTERM and SIGINT stop accepting connections, wait
+ *	up to shutdown_timeout seconds for messages in progress, and exit 0.
+ *
+ * DIAGNOSTICS
+ *	Exit 0 after a clean stop or a valid -n check, 1 when the daemon cannot
+ *	start, 2 for usage errors and invalid configuration.
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+#include "daemon/milter.h"
+#include "daemon/privs.h"
+#include "daemon/signals.h"
+#include "daemon/version.h"
+#include "util/xalloc.h"
+
+static const char *config_file = AM_DEFAULT_CONFIG;
+static struct config *running; /* the configuration the daemon started with */
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: authmilter [-c FILE] [-f] [-n] [-V]\n");
+}
+
+/* SIGHUP, from libmilter's signal thread (see signals.h). */
+static void reload(void)
+{
+	struct am_err err = {""};
+	struct config *cfg = config_load(config_file, &err);
+	struct engine *eng;
+
+	if (cfg == NULL) {
+		log_msg(LOG_ERR, "reload=failed file=%s error=\"%s\" keeping=current", config_file,
+			err.msg);
+		return;
+	}
+	eng = engine_new(cfg, &err);
+	if (eng == NULL) {
+		log_msg(LOG_ERR, "reload=failed file=%s error=\"%s\" keeping=current", config_file,
+			err.msg);
+		config_unref(cfg);
+		return;
+	}
+	if (strcmp(cfg->socket, running->socket) != 0 || strcmp(cfg->user, running->user) != 0 ||
+	    strcmp(cfg->group, running->group) != 0)
+		log_msg(LOG_WARNING, "reload: socket, user and group changes take effect at restart");
+	log_reconfigure(cfg->syslog_facility, cfg->debug);
+	milter_set_engine(eng);
+	engine_free(eng);
+	log_msg(LOG_INFO, "reload=ok file=%s mode=%s", config_file,
+		cfg->mode == MODE_MONITOR ? "monitor" : "enforce");
+	config_unref(cfg);
+}
+
+static int start(const struct config *cfg, bool foreground, struct am_err *err)
+{
+	if (smfi_setconn((char *)cfg->socket) != MI_SUCCESS) {
+		am_err_set(err, "bad socket \"%s\"", cfg->socket);
+		return -1;
+	}
+	if (smfi_register(milter_desc) != MI_SUCCESS) {
+		am_err_set(err, "smfi_register failed");
+		return -1;
+	}
+	if (privs_prepare_socket(cfg, err) != 0)
+		return -1;
+	if (smfi_opensocket(false) != MI_SUCCESS) {
+		am_err_set(err, "cannot open socket %s", cfg->socket);
+		return -1;
+	}
+	if (privs_socket_owner(cfg, err) != 0 || privs_drop(cfg, err) != 0)
+		return -1;
+	if (!foreground && daemon(0, 0) != 0) {
+		am_err_set(err, "cannot go to the background: %m");
+		return -1;
+	}
+	return 0;
+}
+
+static int serve(struct config *cfg, bool foreground)
+{
+	struct am_err err = {""};
+	struct engine *eng;
+	unsigned left;
+
+	log_open("authmilter", cfg->syslog_facility, foreground, cfg->debug);
+	eng = engine_new(cfg, &err);
+	if (eng == NULL || start(cfg, foreground, &err) != 0) {
+		log_msg(LOG_ERR, "start=failed error=\"%s\"", err.msg);
+		fprintf(stderr, "authmilter: %s\n", err.msg);
+		engine_free(eng);
+		return 1;
+	}
+	milter_set_engine(eng);
+	engine_free(eng);
+	signal(SIGPIPE, SIG_IGN);
+	signals_set_reload(reload);
+	log_msg(LOG_INFO, "start version=%s socket=%s user=%s mode=%s config=%s", PACKAGE_VERSION,
+		cfg->socket, cfg->user, cfg->mode == MODE_MONITOR ? "monitor" : "enforce",
+		config_file);
+	if (smfi_main() != MI_SUCCESS)
+		log_msg(LOG_ERR, "smfi_main failed");
+	left = milter_wait_idle(cfg->shutdown_timeout);
+	log_msg(left ? LOG_WARNING : LOG_INFO, "stop connections_left=%u", left);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct am_err err = {""};
+	bool foreground = false, check = false;
+	int c, rc;
+
+	while ((c = getopt(argc, argv, "c:fnVh")) != -1) {
+		switch (c) {
+		case 'c':
+			config_file = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'n':
+			check = true;
+			break;
+		case 'V':
+			version_print(stdout);
+			return 0;
+		default:
+			usage();
+			return 2;
+		}
+	}
+	if (optind != argc) {
+		usage();
+		return 2;
+	}
+	running = config_load(config_file, &err);
+	if (running == NULL) {
+		fprintf(stderr, "authmilter: %s\n", err.msg);
+		return 2;
+	}
+	if (check) {
+		printf("%s: configuration ok\n", config_file);
+		config_unref(running);
+		return 0;
+	}
+	rc = serve(running, foreground);
+	config_unref(running);
+	return rc;
+}

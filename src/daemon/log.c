@@ -1,0 +1,83 @@
+/*
+ * log - the daemon's syslog output (see log.h)
+ */
+#include "config.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "daemon/log.h"
+
+static const char *log_ident = "authmilter";
+static int log_facility = LOG_MAIL;
+static bool log_foreground, log_debug;
+static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
+
+void log_open(const char *ident, int facility, bool foreground, bool debug)
+{
+	log_ident = ident;
+	log_facility = facility;
+	log_foreground = foreground;
+	log_debug = debug;
+	openlog(ident, LOG_PID | LOG_NDELAY, facility);
+}
+
+void log_reconfigure(int facility, bool debug)
+{
+	pthread_mutex_lock(&log_mu);
+	if (facility != log_facility) {
+		closelog();
+		openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
+		log_facility = facility;
+	}
+	log_debug = debug;
+	pthread_mutex_unlock(&log_mu);
+}
+
+void log_msg(int level, const char *fmt, ...)
+{
+	char line[4096];
+	va_list ap;
+
+	if (level == LOG_DEBUG && !log_debug)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&log_mu);
+	syslog(level, "%s", line);
+	if (log_foreground)
+		fprintf(stderr, "%s[%d]: %s\n", log_ident, (int)getpid(), line);
+	pthread_mutex_unlock(&log_mu);
+}
+
+void log_kv(struct strbuf *sb, const char *key, const char *value)
+{
+	const unsigned char *p;
+	bool quote = false;
+
+	if (value == NULL || *value == '\0')
+		value = "-";
+	for (p = (const unsigned char *)value; *p != '\0'; p++)
+		if (*p <= ' ' || *p == '"' || *p == '=' || *p >= 0x7f)
+			quote = true;
+	strbuf_addf(sb, " %s=", key);
+	if (!quote) {
+		strbuf_adds(sb, value);
+		return;
+	}
+	strbuf_addc(sb, '"');
+	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+		if (*p == '"')
+			strbuf_adds(sb, "\\\"");
+		else if (*p >= ' ' && *p < 0x7f && *p != '\\')
+			strbuf_addc(sb, (char)*p);
+		else
+			strbuf_addf(sb, "\\x%02x", *p);
+	}
+	strbuf_addc(sb, '"');
+}

@@ -1,0 +1,30 @@
+/*
+ * verdict_log - the one syslog line per message
+ *
+ *	qid=4XyZ ip=192.0.2.1 helo=mail.example.com mailfrom=a@example.com
+ *	from=example.com spf=pass spf_helo=none dkim=example.com:sel:pass
+ *	dmarc=pass dmarc_domain=example.com p=reject pct=100 sampled=no
+ *	action=accept reason=dmarc_pass ms=12
+ *
+ * Every value goes through log_kv(): quoted when it has spaces, control
+ * and 8-bit bytes escaped. An override (allow_network, allow_domain,
+ * monitor) adds would=ACTION override=WHY; an internal error adds error=.
+ */
+#ifndef AM_VERDICT_LOG_H
+#define AM_VERDICT_LOG_H
+
+#include "engine/verdict.h"
+
+struct verdict_log {
+	const char *qid, *ip, *helo, *mail_from;
+	const struct verdict *v; /* NULL when no verdict was computed */
+	enum action final;
+	const char *override;
+	const char *error;
+	long ms;
+};
+
+void verdict_log_line(const struct verdict_log *vl);
+void verdict_log_skip(const char *qid, const char *ip, const char *mail_from, const char *why);
+
+#endif
