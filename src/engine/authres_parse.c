@@ -227,10 +227,14 @@ static size_t ar_keyword(struct ar_cur *c)
 static bool ar_is_keyword(const struct ar_cur *c, const char *kw)
 {
 	size_t n = strlen(kw);
-	unsigned char next = c->s[c->i + n];
+	unsigned char next;
 
-	return strncasecmp((const char *)c->s + c->i, kw, n) == 0 && !ar_alnum(next) &&
-	       next != '-';
+	/* Only after a match are the n bytes known to be there (no NUL among
+	 * them), so the byte after them is in bounds. */
+	if (strncasecmp((const char *)c->s + c->i, kw, n) != 0)
+		return false;
+	next = c->s[c->i + n];
+	return !ar_alnum(next) && next != '-';
 }
 
 static bool ar_digits(struct ar_cur *c)
