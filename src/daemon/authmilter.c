@@ -73,6 +73,10 @@ static void reload(void)
 
 static int start(const struct config *cfg, bool foreground, struct am_err *err)
 {
+	/* libmilter's default 64 KB packet limit drops a connection whose
+	 * header is longer (Postfix passes up to header_size_limit, 100 KB):
+	 * take up to 1 MB so limits.max_header_bytes decides instead. */
+	smfi_setmaxdatasize(1024 * 1024 - 1);
 	if (smfi_setconn((char *)cfg->socket) != MI_SUCCESS) {
 		am_err_set(err, "bad socket \"%s\"", cfg->socket);
 		return -1;

@@ -12,6 +12,8 @@
 
 #include "daemon/log.h"
 
+#define LOG_VALUE_MAX 256
+
 static const char *log_ident = "authmilter";
 static int log_facility = LOG_MAIL;
 static bool log_foreground, log_debug;
@@ -57,21 +59,26 @@ void log_msg(int level, const char *fmt, ...)
 
 void log_kv(struct strbuf *sb, const char *key, const char *value)
 {
-	const unsigned char *p;
+	const unsigned char *p, *end;
 	bool quote = false;
+	size_t len;
 
 	if (value == NULL || *value == '\0')
 		value = "-";
-	for (p = (const unsigned char *)value; *p != '\0'; p++)
+	/* at most LOG_VALUE_MAX bytes of a value (escaped, 4 times that), so
+	 * the whole line fits log_msg()'s buffer; a cut value ends in "..." */
+	len = strnlen(value, LOG_VALUE_MAX);
+	end = (const unsigned char *)value + len;
+	for (p = (const unsigned char *)value; p < end; p++)
 		if (*p <= ' ' || *p == '"' || *p == '=' || *p >= 0x7f)
 			quote = true;
 	strbuf_addf(sb, " %s=", key);
 	if (!quote) {
-		strbuf_adds(sb, value);
+		strbuf_addf(sb, "%.*s%s", (int)len, value, value[len] ? "..." : "");
 		return;
 	}
 	strbuf_addc(sb, '"');
-	for (p = (const unsigned char *)value; *p != '\0'; p++) {
+	for (p = (const unsigned char *)value; p < end; p++) {
 		if (*p == '"')
 			strbuf_adds(sb, "\\\"");
 		else if (*p >= ' ' && *p < 0x7f && *p != '\\')
@@ -79,5 +86,5 @@ void log_kv(struct strbuf *sb, const char *key, const char *value)
 		else
 			strbuf_addf(sb, "\\x%02x", *p);
 	}
-	strbuf_addc(sb, '"');
+	strbuf_adds(sb, value[len] ? "...\"" : "\"");
 }
