@@ -26,7 +26,7 @@ struct msgctx {
 	unsigned n_headers;
 	size_t header_bytes;
 	bool over_limit;
-	struct timespec start;
+	struct timespec start; /* end of message: the checks run from here */
 };
 
 struct connctx {
@@ -203,7 +203,6 @@ static sfsistat milter_envfrom(SMFICTX *ctx, char **argv)
 
 	msg_free(conn->msg);
 	msg = conn->msg = xcalloc(1, sizeof(*msg));
-	clock_gettime(CLOCK_MONOTONIC, &msg->start);
 	msg->eng = milter_get_engine();
 	msg->mail_from = envfrom_address(argv[0] != NULL ? argv[0] : "");
 	if (auth != NULL && *auth != '\0' && engine_config(msg->eng)->skip_authenticated) {
@@ -368,6 +367,9 @@ static sfsistat milter_eom(SMFICTX *ctx)
 
 	if (msg == NULL)
 		return SMFIS_CONTINUE;
+	/* Time the work we add at end of message, not how fast the client
+	 * sent the message. */
+	clock_gettime(CLOCK_MONOTONIC, &msg->start);
 	cfg = engine_config(msg->eng);
 	memset(&vl, 0, sizeof(vl));
 	vl.qid = smfi_getsymval(ctx, "i");

@@ -6,6 +6,8 @@
  *	dmarc=pass dmarc_domain=example.com p=reject pct=100 sampled=no
  *	action=accept reason=dmarc_pass ms=12
  *
+ * ms is the time from the end of the message to the reply: the delay the
+ * checks add to the SMTP transaction (most of it DNS).
  * Every value goes through log_kv(): quoted when it has spaces, control
  * and 8-bit bytes escaped. An override (allow_network, allow_domain,
  * monitor) adds would=ACTION override=WHY; an internal error adds error=.
