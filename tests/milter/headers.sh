@@ -13,10 +13,10 @@ for q in MANY-FROM2 MANY-FROM-CASE MANY-FROM-SAME MANY-FROM6; do
 	ml_log "log: $q author=multi_from, reject" $q action=reject author=multi_from \
 		reason=multiple_from dmarc=none
 done
-ml_lua "forged A-R (9 spellings of our id) deleted at 1, 3, 5 of 6; others kept; ours at 0" \
+ml_lua "CVE-2022-48521 class: forged A-R (our id in 9 spellings: case, trailing dot, quoted, comment...) deleted at 1, 3, 5 of 6; others kept; ours at 0" \
 	headers_authres.lua
 ml_log "log: forged A-R message still gets its verdict" AR-quoted action=accept reason=dmarc_pass
-ml_py "forged A-R: deletions highest index first, then the insert at 0" authres_order.py
+ml_py "CVE-2022-48521 class: forged A-R deletions highest index first, then the insert at 0" authres_order.py
 
 ml_lua "log injection attempts: message accepted" logsafe.lua
 ml_log "log: helo with newline and fake keys kept in one quoted value" "LOG-1 action=accept" \
