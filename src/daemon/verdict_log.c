@@ -43,6 +43,8 @@ static void verdict_log_dmarc(struct strbuf *sb, const struct verdict *v)
 	snprintf(pct, sizeof(pct), "%d", d->rec.pct);
 	log_kv(sb, "pct", pct);
 	log_kv(sb, "sampled", d->sampled_out ? "out" : "in");
+	if (d->result == DMARC_RESULT_FAIL && d->applied != d->policy)
+		log_kv(sb, "applied", dmarc_policy_name(d->applied)); /* pct or t=y */
 }
 
 void verdict_log_line(const struct verdict_log *vl)
