@@ -46,5 +46,5 @@ e2e_verdicts > "$T/verdicts"
 am_is "milter: sampled-in failures rejected" \
 	"$(grep -c 'p=reject pct=50 sampled=in action=reject reason=dmarc_reject' "$T/verdicts")" "$rejected"
 am_is "milter: sampled-out failures quarantined" \
-	"$(grep -c 'p=reject pct=50 sampled=out action=quarantine reason=dmarc_quarantine' "$T/verdicts")" \
+	"$(grep -c 'p=reject pct=50 sampled=out applied=quarantine action=quarantine reason=dmarc_quarantine' "$T/verdicts")" \
 	"$((N - rejected))"
