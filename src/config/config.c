@@ -86,6 +86,7 @@ static const struct config_key config_keys[] = {
 	{"limits.max_headers", KT_UINT, OFF(max_headers), NULL, 1000, 10, 100000, NULL},
 	{"limits.max_header_bytes", KT_UINT, OFF(max_header_bytes), NULL, 1048576, 1024,
 	 67108864, NULL},
+	{"limits.max_connections", KT_UINT, OFF(max_connections), NULL, 1000, 1, 100000, NULL},
 	{"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
 	{"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
 	{"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},

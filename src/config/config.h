@@ -101,6 +101,7 @@ struct config {
 	/* Limits on what input can push. */
 	unsigned max_headers;
 	unsigned max_header_bytes;
+	unsigned max_connections; /* open SMTP connections the milter serves */
 
 	/* The daemon. */
 	char *socket;

@@ -153,6 +153,16 @@ static bool conn_address(struct connctx *conn, const struct sockaddr *sa)
 	return true;
 }
 
+static unsigned milter_open_connections(void)
+{
+	unsigned n;
+
+	pthread_mutex_lock(&state_mu);
+	n = open_conns;
+	pthread_mutex_unlock(&state_mu);
+	return n;
+}
+
 static sfsistat milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
 {
 	struct connctx *conn = conn_get(ctx);
@@ -160,7 +170,12 @@ static sfsistat milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostadd
 	const struct config *cfg = engine_config(eng);
 	sfsistat rc = SMFIS_CONTINUE;
 
-	if (!conn_address(conn, (const struct sockaddr *)hostaddr)) {
+	if (milter_open_connections() > cfg->max_connections) {
+		log_msg(LOG_WARNING, "refused=connection reason=max_connections limit=%u",
+			cfg->max_connections);
+		smfi_setreply(ctx, "421", "4.3.2", "Too many connections; try again later");
+		rc = SMFIS_TEMPFAIL;
+	} else if (!conn_address(conn, (const struct sockaddr *)hostaddr)) {
 		/* Local submission (no TCP peer): nothing to authenticate. */
 		log_msg(LOG_DEBUG, "skip=connection reason=no_client_address host=%s",
 			hostname ? hostname : "-");

@@ -38,6 +38,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->socket_mode, 0660);
 	assert_int_equal(cfg->syslog_facility, LOG_MAIL);
 	assert_true(cfg->skip_authenticated);
+	assert_int_equal(cfg->max_connections, 1000);
 	assert_int_equal(cfg->trusted_networks.n, 2);
 	{
 		struct am_addr lo;
