@@ -101,4 +101,20 @@ bool dns_name_valid(const char *name);
 /* Number of lookups sent since resolver_new(), for tests and benchmarks. */
 unsigned long resolver_query_count(struct resolver *r);
 
+/*
+ * For tests and fuzzing: a resolver that answers from a function instead of
+ * the network. resolver_query() still rejects invalid names (DNS_BADNAME,
+ * lookup not called) and still counts queries; for a valid name it returns
+ * lookup(arg, name, type), name as the caller gave it. lookup returns a new
+ * dns_result (xcalloc'd, freed by the caller with dns_result_free(); NULL
+ * means NXDOMAIN). A record whose text is NULL is decoded from its raw
+ * RDATA (data, len) exactly as a record from the network is, and dropped
+ * when malformed, so lookup may give RDATA only. lookup must be safe to
+ * call from every thread that uses the resolver. resolver_free() frees
+ * the resolver, never arg.
+ */
+struct resolver *resolver_new_fixed(struct dns_result *(*lookup)(void *arg, const char *name,
+								  int type),
+				    void *arg);
+
 #endif

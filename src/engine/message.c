@@ -37,18 +37,26 @@ struct message {
 
 struct engine *engine_new(struct config *cfg, struct am_err *err)
 {
-	struct engine *eng = xcalloc(1, sizeof(*eng));
 	struct resolver_opts ropts = {(const char *const *)cfg->nameservers.v, cfg->nameservers.n,
 				      cfg->dns_timeout, false};
+	struct resolver *r = resolver_new(&ropts, err);
+
+	if (r == NULL)
+		return NULL;
+	return engine_new_with_resolver(cfg, r, err);
+}
+
+struct engine *engine_new_with_resolver(struct config *cfg, struct resolver *r,
+					struct am_err *err)
+{
+	struct engine *eng = xcalloc(1, sizeof(*eng));
 	struct dkimv_opts dopts = {cfg->dkim_max_signatures, cfg->dkim_min_key_bits,
 				   cfg->dns_timeout};
 
 	eng->refs = 1;
 	eng->cfg = config_ref(cfg);
 	eng->dmarc_opts.pct_mode = cfg->dmarc_pct;
-	eng->resolver = resolver_new(&ropts, err);
-	if (eng->resolver == NULL)
-		goto fail;
+	eng->resolver = r;
 	eng->dkim = dkimv_lib_new(eng->resolver, &dopts, err);
 	if (eng->dkim == NULL)
 		goto fail;

@@ -37,6 +37,7 @@
 #include <stddef.h>
 
 #include "config/config.h"
+#include "dns/resolver.h"
 #include "engine/verdict.h"
 #include "util/err.h"
 
@@ -52,6 +53,12 @@ struct engine;
 struct message;
 
 struct engine *engine_new(struct config *cfg, struct am_err *err);
+/* The same with a ready resolver instead of one made from cfg's dns
+ * settings (for tests and fuzzing: see resolver_new_fixed()). The engine
+ * owns r from then on, also when it returns NULL, and frees it with the
+ * last engine_free(). */
+struct engine *engine_new_with_resolver(struct config *cfg, struct resolver *r,
+					struct am_err *err);
 /* Engines are reference counted: a message in progress keeps the engine
  * (and so the configuration snapshot) it started with. engine_free()
  * drops one reference and frees the engine with the last. */
