@@ -66,6 +66,7 @@ struct config {
 
 	struct strlist nameservers;
 	double dns_timeout;
+	unsigned dns_cache_size;
 
 	bool spf_check_helo;
 	struct spf_limits spf_limits;
@@ -102,6 +103,7 @@ struct config {
 	unsigned max_headers;
 	unsigned max_header_bytes;
 	unsigned max_connections; /* open SMTP connections the milter serves */
+	unsigned message_time;    /* seconds of DNS work one message may take */
 
 	/* The daemon. */
 	char *socket;

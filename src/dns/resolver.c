@@ -27,12 +27,15 @@
 #include <arpa/inet.h>
 #include <unbound.h>
 
+#include "dns/cache.h"
 #include "dns/resolver.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define RESOLVER_POLL_MS 50
 #define RESOLVER_MAX_TIMEOUT 60.0
+#define RESOLVER_CACHE_MAX_TTL 3600   /* seconds an answer is kept at most */
+#define RESOLVER_CACHE_MAX_NEG_TTL 300 /* the same for NXDOMAIN and NODATA */
 
 struct resolver {
 	struct ub_ctx *ctx;
@@ -41,6 +44,7 @@ struct resolver {
 	pthread_cond_t cond;
 	int processing; /* a thread is polling the descriptor */
 	unsigned long queries;
+	struct dns_cache *cache; /* NULL: every lookup goes to libunbound */
 	/* resolver_new_fixed(): answers come from here, ctx is NULL */
 	struct dns_result *(*fixed)(void *arg, const char *name, int type);
 	void *fixed_arg;
@@ -155,6 +159,9 @@ struct resolver *resolver_new(const struct resolver_opts *opts, struct am_err *e
 	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	if (!opts->no_cache && opts->cache_entries > 0)
+		r->cache = dns_cache_new(opts->cache_entries, RESOLVER_CACHE_MAX_TTL,
+					 RESOLVER_CACHE_MAX_NEG_TTL);
 	return r;
 }
 
@@ -177,6 +184,7 @@ void resolver_free(struct resolver *r)
 		return;
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx);
+	dns_cache_free(r->cache);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cond);
 	free(r);
@@ -287,6 +295,18 @@ static void resolver_sleep(struct resolver *r, double wait)
 	(void)pthread_cond_timedwait(&r->cond, &r->mu, &ts);
 }
 
+static __thread double thread_deadline; /* 0: no per-message budget */
+
+void resolver_set_deadline(double seconds)
+{
+	thread_deadline = now_seconds() + seconds;
+}
+
+void resolver_clear_deadline(void)
+{
+	thread_deadline = 0;
+}
+
 /* Runs one lookup to completion or to the deadline. 0, or -1 on timeout. */
 static int resolver_wait(struct resolver *r, const char *qname, int type, struct pending *p,
 			 struct dns_result *out)
@@ -294,6 +314,13 @@ static int resolver_wait(struct resolver *r, const char *qname, int type, struct
 	double deadline = now_seconds() + r->timeout, left;
 	int id, rc;
 
+	if (thread_deadline > 0 && thread_deadline < deadline) {
+		deadline = thread_deadline;
+		if (deadline <= now_seconds()) {
+			out->error = xasprintf("the message's time budget is spent");
+			return -1;
+		}
+	}
 	pthread_mutex_lock(&r->mu);
 	r->queries++;
 	rc = ub_resolve_async(r->ctx, qname, type, 1, p, resolver_callback, &id);
@@ -486,6 +513,14 @@ struct dns_result *resolver_query(struct resolver *r, const char *name, int type
 		free(out);
 		return resolver_fixed_query(r, name, type);
 	}
+	if (r->cache != NULL) {
+		struct dns_result *hit = dns_cache_get(r->cache, name, type);
+
+		if (hit != NULL) {
+			free(out);
+			return hit;
+		}
+	}
 	qname = resolver_escape(name);
 	if (resolver_wait(r, qname, type, &p, out) != 0) {
 		free(qname);
@@ -498,6 +533,8 @@ struct dns_result *resolver_query(struct resolver *r, const char *name, int type
 		out->error = xasprintf("resolver: %s", ub_strerror(p.err));
 	} else {
 		result_fill(out, p.res, type);
+		if (r->cache != NULL && p.res->ttl > 0)
+			dns_cache_put(r->cache, name, type, out, (unsigned)p.res->ttl);
 	}
 	ub_resolve_free(p.res);
 	return out;

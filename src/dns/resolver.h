@@ -81,6 +81,8 @@ struct resolver_opts {
 	size_t n_nameservers;
 	double timeout;                 /* seconds, bounds every lookup */
 	bool no_cache;                  /* for tests that change zones under it */
+	size_t cache_entries;           /* answers kept in the calling thread's
+					 * reach (dns/cache.h); 0: none */
 };
 
 struct resolver;
@@ -91,6 +93,15 @@ void resolver_free(struct resolver *r);
 
 struct dns_result *resolver_query(struct resolver *r, const char *name, int type);
 void dns_result_free(struct dns_result *res);
+
+/*
+ * The per-message time budget: until resolver_clear_deadline(), every
+ * lookup the calling thread makes ends by `seconds` from now, and once the
+ * budget is spent a lookup fails at once (DNS_TEMPFAIL) without being
+ * sent. Thread-local, so each connection's thread has its own.
+ */
+void resolver_set_deadline(double seconds);
+void resolver_clear_deadline(void);
 
 /* "NOERROR"-style names for logs and explanations. */
 const char *dns_status_name(enum dns_status st);

@@ -38,7 +38,7 @@ struct message {
 struct engine *engine_new(struct config *cfg, struct am_err *err)
 {
 	struct resolver_opts ropts = {(const char *const *)cfg->nameservers.v, cfg->nameservers.n,
-				      cfg->dns_timeout, false};
+				      cfg->dns_timeout, false, cfg->dns_cache_size};
 	struct resolver *r = resolver_new(&ropts, err);
 
 	if (r == NULL)
@@ -256,11 +256,14 @@ struct verdict *message_eom(struct message *m)
 	if (m->v != NULL)
 		return m->v;
 	v = m->v = verdict_new();
+	/* Every lookup below shares the message's time budget. */
+	resolver_set_deadline(cfg->message_time);
 	message_spf(m, v);
 	message_dkim(m, v);
 	message_author(m, v);
 	if (v->author == AUTHOR_OK)
 		message_dmarc(m, v);
+	resolver_clear_deadline();
 	policy_decide(cfg, m->eng->dmarc, v);
 	v->authres = authres_format(cfg->authserv_id, v);
 	v->explanation = explain_verdict(v);

@@ -74,7 +74,7 @@ static struct resolver *scenario_resolver(int port)
 {
 	char ns[64];
 	const char *nss[1] = {ns};
-	struct resolver_opts opts = {nss, 1, 1.0, true};
+	struct resolver_opts opts = {nss, 1, 1.0, true, 0};
 	struct am_err err;
 	struct resolver *r;
 

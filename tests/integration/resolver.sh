@@ -21,12 +21,12 @@ a.b.ent.example.com	A	192.0.2.9
 slow.example.com	TIMEOUT	-
 broken.example.com	SERVFAIL	-
 ZONE
-am_start_dns "$AM_TMP/zone"
+am_start_dns "$AM_TMP/zone" --ttl 2
 NS="127.0.0.1@$AM_DNS_PORT"
 
-q() { "$RESOLVE" -T "${T:-2}" "$NS" "$@" | sed '$d'; }
+q() { "$RESOLVE" -T "${T:-2}" "$NS" "$@" | sed '/^sent /d; /^elapsed /d'; }
 
-am_plan 16
+am_plan 21
 am_is "A record" "$(q A example.com)" "example.com ok 192.0.2.1"
 am_is "AAAA record" "$(q AAAA example.com)" "example.com ok 2001:db8::1"
 am_is "MX records, names lower-cased" "$(q MX example.com)" \
@@ -49,3 +49,20 @@ am_ok "16 threads x 20 rounds agree with a single thread" \
 	"$RESOLVE" -t 16 -n 20 "$NS" TXT example.com alias.example.com nosuch.example.com
 am_ok "a timing-out lookup does not block other threads" \
 	"$RESOLVE" -T 0.3 -t 8 -n 3 "$NS" TXT slow.example.com example.com
+
+# The resolver's own cache (dns.cache_size): repeats are answered in the
+# calling thread, without going to libunbound; answers leave with their
+# TTL (the server gives 2 s).
+am_is "cache: 5 rounds of 2 names (one NXDOMAIN) go to libunbound twice" \
+	"$("$RESOLVE" -C 100 -n 5 "$NS" TXT cached.example.com target.example.com | sed -n 's/^sent //p')" 2
+am_is "without the cache all 10 lookups go to libunbound" \
+	"$("$RESOLVE" -n 5 "$NS" TXT cached.example.com target.example.com | sed -n 's/^sent //p')" 10
+am_is "TTL: after 2.5 s the 2 s answer is asked again" \
+	"$("$RESOLVE" -C 100 -n 2 -S 2.5 "$NS" TXT ttl.example.com | sed -n 's/^sent //p')" 2
+# The per-message time budget: two lookups that would each time out after
+# 1 s end together by the 0.6 s budget; the second is not even sent.
+out=$("$RESOLVE" -T 1 -D 0.6 "$NS" TXT slow.example.com example.com)
+ms=$(echo "$out" | awk '/^elapsed/ { print $2 }')
+am_ok "budget 0.6 s bounds two 1 s lookups (took ${ms} ms)" test "$ms" -ge 550 -a "$ms" -le 900
+am_is "a lookup after the budget is spent fails at once" "$(echo "$out" | sed -n 2p)" \
+	"example.com tempfail"
