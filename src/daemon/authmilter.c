@@ -7,7 +7,8 @@
  * DESCRIPTION
  *	Loads the configuration (default AM_DEFAULT_CONFIG), opens the milter
  *	socket, drops to the configured user and serves the MTA through
- *	libmilter, one thread per SMTP connection. -f stays in the foreground
+ *	libmilter, whose worker threads take each SMTP connection's callbacks
+ *	as they come. -f stays in the foreground
  *	and logs to stderr too; -n checks the configuration and exits; -V
  *	prints the versions of authmilter and its libraries.
  *	SIGHUP reloads the configuration (an invalid file is logged and the

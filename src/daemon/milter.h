@@ -8,9 +8,11 @@
  *	milter_wait_idle(seconds);       (at shutdown)
  *
  * DESCRIPTION
- *	One SMTP connection is one libmilter thread; each callback only
- *	collects what the MTA sends and hands it to the engine (src/engine),
- *	then applies the verdict at end of message: forged
+ *	libmilter runs each callback on one of its worker threads (not one
+ *	thread per connection); a connection's state travels in its context
+ *	(smfi_getpriv) and nothing is kept per thread across callbacks. Each
+ *	callback only collects what the MTA sends and hands it to the engine
+ *	(src/engine), then applies the verdict at end of message: forged
  *	Authentication-Results headers removed (highest index first, so
  *	positions stay right), ours inserted at the top, and reject, tempfail,
  *	quarantine or accept under the local policy (trusted and allowlisted

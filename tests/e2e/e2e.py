@@ -24,6 +24,45 @@
       per session. Exits 1 if any session failed to talk SMTP at all.
   e2e.py binom N P CONF              the two-sided CONF interval [lo, hi] of a
                                      Binomial(N, P) count
+  e2e.py mixsend PORT OUT SESSIONS PER DELAY MODE KIND...
+      SESSIONS parallel SMTP sessions of PER messages each; session s uses
+      KIND number s % len(KINDS), a KIND being "IP,MAILFROM,FILE" (FILE a
+      template as for send); message k = s + SESSIONS * j is the j-th of
+      session s. MODE "retry": a session whose connection fails or is closed
+      (421, reset), or whose message got a 4xx reply, quits and opens a new
+      connection for its next message, as a sending MTA would (a fault stream);
+      MODE "hold": every session connects and says EHLO, all wait for each
+      other (a barrier), send, wait again, then QUIT, so all SESSIONS are
+      open at once (a burst); a refused session sends nothing more. Writes
+      "k session seq code text" lines like send; code 0 means no reply (the
+      connection could not be opened or was lost), and its text starts with
+      "connect:" (nothing sent), "lost:" (the connection broke in the
+      middle: the outcome is unknown to the client) or "unsent:" (hold mode,
+      after a refusal). The SMTP greeting and EHLO replies, when not 220/250,
+      are the message's code ("connect: ..." text). Exit 0 unless a barrier
+      timed out. With MIXSEND_ONLY=FILE in the environment, only the messages
+      k listed in FILE (one a line) are sent (each from its usual session).
+  e2e.py stamped SINKDIR AUTHSERV    per delivered message: "MSGID N RESULTS",
+                                     N the number of Authentication-Results
+                                     headers with authserv-id AUTHSERV and
+                                     RESULTS the first one's "spf=.. dkim=.. dmarc=.."
+                                     ("-" if N is 0)
+  e2e.py procinfo PID                "RSS_KB HWM_KB THREADS FDS" of process PID
+  e2e.py hwmreset PID                reset PID's peak RSS (VmHWM) to its current
+                                     RSS (/proc/PID/clear_refs); exit 1 if refused
+  e2e.py procwatch PID OUT STOPFILE  sample PID every 20 ms until STOPFILE exists
+                                     or PID is gone; then write "MAX_RSS_KB
+                                     MAX_THREADS MAX_FDS SAMPLES" to OUT
+  e2e.py settleproc PID THREADS FDS SECONDS
+                                     wait until PID has at most THREADS threads and
+                                     FDS descriptors; print "THREADS FDS"; exit 1 if
+                                     not within SECONDS
+  e2e.py bigmsg OUT MBYTES MSGID FROM [KEYFILE DOMAIN SELECTOR]
+                                     write a message (CRLF) with a body of MBYTES
+                                     MiB of 87-byte text lines; DKIM-sign it
+                                     (rsa-sha256, relaxed/simple: python3-dkim's
+                                     relaxed body needs ~30x the size in memory)
+                                     when a key is given
 Everything here is stdlib or Debian-packaged (python3-authres).
 """
 import email.parser
@@ -219,6 +258,215 @@ def cmd_binom(n, p, conf):
         acc += pmf[hi]
         hi -= 1
     print(lo, hi)
+    return 0
+
+
+def smtp_open(port, ip, timeout):
+    """A new session, EHLO said: (smtp, 0, '') or (None, code, text)."""
+    s = smtplib.SMTP(local_hostname='mail.sender.example', source_address=(ip, 0),
+                     timeout=timeout)
+    try:
+        code, text = s.connect('127.0.0.1', int(port))
+        if code == 220:
+            code, text = s.ehlo()
+            if code == 250:
+                return s, 0, ''
+    except (OSError, smtplib.SMTPException) as e:
+        s.close()
+        return None, 0, 'connect: %s' % (' '.join(str(e).split()) or type(e).__name__)
+    s.close()
+    return None, code, 'connect: ' + text.decode('utf-8', 'replace')
+
+
+def smtp_one(s, mailfrom, data):
+    """One transaction: (code, text, still-usable)."""
+    try:
+        s.sendmail(mailfrom, ['user@example.org'], data)
+        return 250, 'ok', True
+    except smtplib.SMTPRecipientsRefused as e:
+        code, text = list(e.recipients.values())[0]
+    except smtplib.SMTPServerDisconnected as e:
+        return 0, 'lost: %s' % (str(e) or 'disconnected'), False
+    except smtplib.SMTPResponseException as e:
+        code, text = e.smtp_code, e.smtp_error
+    except (OSError, smtplib.SMTPException) as e:
+        return 0, 'lost: %s' % (str(e) or type(e).__name__), False
+    text = text.decode('utf-8', 'replace') if isinstance(text, bytes) else str(text)
+    if code == 421:
+        return code, text, False
+    try:
+        s.rset()
+    except (OSError, smtplib.SMTPException):
+        return code, text, False
+    return code, text, True
+
+
+def mix_session(port, kind, sid, ks, delay, hold, barrier, out, lock):
+    ip, mailfrom, template = kind
+    recs = []
+    s, code, text = smtp_open(port, ip, 120)
+    if hold:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+    for seq, k in enumerate(ks):
+        if s is None and not hold and seq > 0:
+            s, code, text = smtp_open(port, ip, 120)
+        if s is None:
+            recs.append((k, sid, seq, code, text))
+            if hold and not text.startswith('unsent:'):
+                code, text = 0, 'unsent: after ' + text
+            continue
+        c, t, usable = smtp_one(s, mailfrom, template.replace(b'%N%', str(k).encode()))
+        recs.append((k, sid, seq, c, t))
+        if usable and not hold and 400 <= c < 500:
+            try:
+                s.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            usable = False
+        if not usable:
+            s.close()
+            s, code, text = None, 0, 'unsent: the session was closed after %d %s' % (c, t)
+        if delay > 0:
+            time.sleep(delay)
+    if hold:
+        try:
+            barrier.wait()
+        except threading.BrokenBarrierError:
+            pass
+    if s is not None:
+        try:
+            s.quit()
+        except (OSError, smtplib.SMTPException):
+            s.close()
+    with lock:
+        out.extend((r[0], r[1], r[2], r[3], ' '.join(r[4].split())) for r in recs)
+
+
+def cmd_mixsend(port, out, sessions, per, delay, mode, *kinds):
+    sessions, per, delay, hold = int(sessions), int(per), float(delay), mode == 'hold'
+    ks = []
+    for k in kinds:
+        ip, mailfrom, path = k.split(',', 2)
+        with open(path, 'rb') as f:
+            t = f.read().replace(b'\r\n', b'\n').replace(b'\n', b'\r\n')
+        ks.append((ip, mailfrom, t))
+    only = None
+    if os.environ.get('MIXSEND_ONLY'):
+        with open(os.environ['MIXSEND_ONLY']) as f:
+            only = set(int(x) for x in f.read().split())
+    barrier = threading.Barrier(sessions, timeout=120)
+    recs, lock, threads = [], threading.Lock(), []
+    for sid in range(sessions):
+        t = threading.Thread(target=mix_session,
+                             args=(port, ks[sid % len(ks)], sid,
+                                   [sid + sessions * j for j in range(per)
+                                    if only is None or sid + sessions * j in only],
+                                   delay, hold,
+                                   barrier, recs, lock))
+        t.start()
+        threads.append(t)
+    for t in threads:
+        t.join()
+    with open(out, 'w') as f:
+        for r in sorted(recs, key=lambda r: (r[1], r[2])):
+            f.write('%d %d %d %d %s\n' % r)
+    if barrier.broken:
+        sys.stderr.write('mixsend: a barrier timed out\n')
+        return 1
+    return 0
+
+
+def cmd_stamped(sinkdir, authserv):
+    import authres
+    for _, m in sink_messages(sinkdir):
+        ours = []
+        for v in m.get_all('Authentication-Results') or []:
+            h = authres.AuthenticationResultsHeader.parse('Authentication-Results: ' +
+                                                          unfold(v))
+            if h.authserv_id.lower() == authserv.lower():
+                ours.append(' '.join('%s=%s' % (r.method, r.result) for r in h.results))
+        print(msgid_of(m), len(ours), ours[0] if ours else '-')
+    return 0
+
+
+def proc_sample(pid):
+    """(rss_kb, hwm_kb, threads, fds) of pid, or None once it is gone."""
+    try:
+        with open('/proc/%s/status' % pid) as f:
+            st = dict(line.split(':', 1) for line in f if ':' in line)
+        fds = len(os.listdir('/proc/%s/fd' % pid))
+    except OSError:
+        return None
+    return (int(st['VmRSS'].split()[0]), int(st['VmHWM'].split()[0]), int(st['Threads']), fds)
+
+
+def cmd_procinfo(pid):
+    s = proc_sample(pid)
+    if s is None:
+        return 1
+    print('%d %d %d %d' % s)
+    return 0
+
+
+def cmd_hwmreset(pid):
+    try:
+        with open('/proc/%s/clear_refs' % pid, 'w') as f:
+            f.write('5')
+    except OSError:
+        return 1
+    return 0
+
+
+def cmd_procwatch(pid, out, stopfile):
+    mx, n = [0, 0, 0], 0
+    while not os.path.exists(stopfile):
+        s = proc_sample(pid)
+        if s is None:
+            break
+        mx = [max(mx[0], s[0]), max(mx[1], s[2]), max(mx[2], s[3])]
+        n += 1
+        time.sleep(0.02)
+    with open(out + '.new', 'w') as f:
+        f.write('%d %d %d %d\n' % (mx[0], mx[1], mx[2], n))
+    os.rename(out + '.new', out)
+    return 0
+
+
+def cmd_settleproc(pid, threads, fds, seconds):
+    until = time.monotonic() + float(seconds)
+    while True:
+        s = proc_sample(pid)
+        if s is None:
+            return 1
+        if s[2] <= int(threads) and s[3] <= int(fds):
+            break
+        if time.monotonic() > until:
+            print(s[2], s[3])
+            return 1
+        time.sleep(0.05)
+    print(s[2], s[3])
+    return 0
+
+
+def cmd_bigmsg(out, mbytes, msgid, mailfrom, keyfile=None, domain=None, selector=None):
+    line = b'The quick brown fox jumps over the lazy dog; 0123456789 abcdefghijklmnopqrst.\r\n'
+    n = int(float(mbytes) * 1024 * 1024) // len(line)
+    head = ('From: Sender <%s>\r\nTo: user@example.org\r\nSubject: e2e big %s\r\n'
+            'Date: Wed, 25 Nov 2026 12:00:00 +0000\r\nMessage-ID: <%s>\r\n' %
+            (mailfrom, msgid, msgid)).encode()
+    msg = head + b'\r\n' + line * n
+    if keyfile:
+        import dkim
+        with open(keyfile, 'rb') as f:
+            key = f.read()
+        msg = dkim.sign(msg, selector.encode(), domain.encode(), key,
+                        include_headers=[b'from', b'to', b'subject', b'date', b'message-id'],
+                        canonicalize=(b'relaxed', b'simple')) + msg
+    with open(out, 'wb') as f:
+        f.write(msg)
     return 0
 
 

@@ -26,6 +26,14 @@
 #   e2e_queue                 "QUEUE MSGID" lines of the queued messages
 #   e2e_headers ID NAME       header NAME of the delivered message <ID>
 #   e2e_verdicts              the milter's per-message log lines so far
+#   e2e_milter_restart        start authmilter again after it died or was killed
+#                             (waits for its new start line and its port)
+#   e2e_forget PID            drop a process already waited for from the list
+#                             stopped at exit (its PID may be reused by then)
+# Optional settings, read when the files are written (unset: the defaults):
+#   E2E_MILTER_EXTRA    more top-level lines for milter.conf (e.g. "limits = {...};")
+#   E2E_PF_MAIN_EXTRA   "name = value" lines for Postfix's main.cf (postconf -e)
+#   E2E_SMTPD_MAXPROC   the smtpd service's process limit in master.cf
 #
 # Clients, all on lo (the whole 127.0.0.0/8 is local on Linux):
 #   127.0.0.10  authorized by every SPF record below ($E2E_GOOD)
@@ -150,6 +158,9 @@ authserv_id = "$E2E_AUTHSERV";
 dns = { nameservers = [ "127.0.0.1@$AM_DNS_PORT" ]; timeout = 2.0; };
 policy = { $pol };
 CONF
+	if [ -n "${E2E_MILTER_EXTRA:-}" ]; then
+		printf '%s\n' "$E2E_MILTER_EXTRA" >> "$T/milter.conf.new"
+	fi
 	chmod 644 "$T/milter.conf.new"
 	mv "$T/milter.conf.new" "${2:-$T/milter.conf}"
 }
@@ -220,8 +231,20 @@ default_process_limit = 20
 # and bursts of it then make smtpd pause up to in_flow_delay per message.
 in_flow_delay = 0s
 CF
+	if [ -n "${E2E_PF_MAIN_EXTRA:-}" ]; then
+		# one argument a line
+		set -f
+		old_ifs=$IFS
+		IFS='
+'
+		timeout 10 postconf -c "$E2E_PF" -e $E2E_PF_MAIN_EXTRA >>"$T/postfix.out" 2>&1
+		rc=$?
+		IFS=$old_ifs
+		set +f
+		[ $rc = 0 ] || e2e_fail "postconf -e: $(cat "$T/postfix.out")"
+	fi
 	cat > "$E2E_PF/master.cf" <<CF
-127.0.0.1:$E2E_SMTP_PORT inet n - n - - smtpd
+127.0.0.1:$E2E_SMTP_PORT inet n - n - ${E2E_SMTPD_MAXPROC:--} smtpd
 pickup    unix  n - n 60 1 pickup
 cleanup   unix  n - n -  0 cleanup
 qmgr      unix  n - n 300 1 qmgr
@@ -306,4 +329,24 @@ e2e_headers() {
 
 e2e_verdicts() {
 	grep ' action=' "$T/milter.log"
+}
+
+e2e_forget() {
+	AM_PIDS=$(echo " $AM_PIDS " | sed "s/ $1 / /g")
+}
+
+e2e_milter_restart() {
+	starts=$(grep -c ' start version=' "$T/milter.log")
+	"$top_builddir/src/authmilter" -f -c "$T/milter.conf" 2>>"$T/milter.log" &
+	E2E_MILTER_PID=$!
+	AM_PIDS="$AM_PIDS $E2E_MILTER_PID"
+	i=0
+	until [ "$(grep -c ' start version=' "$T/milter.log")" -gt "$starts" ]; do
+		i=$((i + 1))
+		if [ $i -gt 100 ] || ! kill -0 "$E2E_MILTER_PID" 2>/dev/null; then
+			e2e_fail "authmilter did not start again"
+		fi
+		sleep 0.1
+	done
+	$E2E_PY waitport "$E2E_MILTER_PORT" 10 || e2e_fail "authmilter does not listen again"
 }
