@@ -92,6 +92,7 @@ static int start(const struct config *cfg, bool foreground, struct am_err *err)
 		am_err_set(err, "cannot open socket %s", cfg->socket);
 		return -1;
 	}
+	privs_tcp_nodelay();
 	if (privs_socket_owner(cfg, err) != 0 || privs_drop(cfg, err) != 0)
 		return -1;
 	if (!foreground && daemon(0, 0) != 0) {

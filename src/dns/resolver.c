@@ -312,10 +312,12 @@ static int resolver_wait(struct resolver *r, const char *qname, int type, struct
 			 struct dns_result *out)
 {
 	double deadline = now_seconds() + r->timeout, left;
+	bool budget = false; /* the message's budget ends it, not dns.timeout */
 	int id, rc;
 
 	if (thread_deadline > 0 && thread_deadline < deadline) {
 		deadline = thread_deadline;
+		budget = true;
 		if (deadline <= now_seconds()) {
 			out->error = xasprintf("the message's time budget is spent");
 			return -1;
@@ -340,7 +342,8 @@ static int resolver_wait(struct resolver *r, const char *qname, int type, struct
 		 * cancel none will come; UB_NOID means it already came. */
 		if (ub_cancel(r->ctx, id) == UB_NOERROR || !p->done) {
 			pthread_mutex_unlock(&r->mu);
-			out->error = xasprintf("timeout after %.3g s", r->timeout);
+			out->error = budget ? xasprintf("the message's time budget ran out")
+					    : xasprintf("timeout after %.3g s", r->timeout);
 			return -1;
 		}
 	}
