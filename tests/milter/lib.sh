@@ -15,6 +15,12 @@
 #                             (see logkv.py: key=value, key~regex, !key)
 #   ml_nolog DESC QID         one TAP line: no verdict line carries qid QID
 #   ml_rss                    the daemon's VmRSS in kB
+#   ml_stop [SIG]             signal the daemon (TERM) and wait for it; sets
+#                             ML_STATUS to its exit status
+# Optional: ML_WRAP runs the daemon under a wrapper (e.g. "valgrind ...";
+# ML_PID is then the wrapper's pid), ML_START_WAIT the seconds to wait for
+# its start line (10), ML_DNS_TIMEOUT the config's dns.timeout (0.5),
+# ML_DNS_ARGS extra arguments for tests/dns/amdns.py (e.g. --log FILE).
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 
 ML_DIR="$top_srcdir/tests/milter"
@@ -23,6 +29,10 @@ ML_TIMEOUT=${ML_TIMEOUT:-30}
 ML_ZONE_EXTRA=${ML_ZONE_EXTRA:-}
 ML_POLICY=${ML_POLICY:-}
 ML_CONF=${ML_CONF:-}
+ML_WRAP=${ML_WRAP:-}
+ML_START_WAIT=${ML_START_WAIT:-10}
+ML_DNS_TIMEOUT=${ML_DNS_TIMEOUT:-0.5}
+ML_DNS_ARGS=${ML_DNS_ARGS:-}
 
 # Skips the whole runner (with its reason) when a tool is missing.
 ml_require() {
@@ -51,7 +61,8 @@ example.net	TXT	"v=spf1 ip4:198.51.100.0/24 -all"
 _dmarc.example.net	TXT	"v=DMARC1; p=none"
 $ML_ZONE_EXTRA
 ZONE
-	am_start_dns "$AM_TMP/zone"
+	# shellcheck disable=SC2086
+	am_start_dns "$AM_TMP/zone" $ML_DNS_ARGS
 	ML_PORT=$(ml_free_port)
 	cat > "$AM_TMP/authmilter.conf" <<CONF
 socket = "inet:$ML_PORT@127.0.0.1";
@@ -60,20 +71,21 @@ group = "nogroup";
 authserv_id = "mx.example.org";
 debug = true;
 shutdown_timeout = 2;
-dns = { nameservers = ["127.0.0.1@$AM_DNS_PORT"]; timeout = 0.5; };
+dns = { nameservers = ["127.0.0.1@$AM_DNS_PORT"]; timeout = $ML_DNS_TIMEOUT; };
 policy = {
   trusted_networks = [];
   $ML_POLICY
 };
 $ML_CONF
 CONF
-	"$ML_DAEMON" -f -c "$AM_TMP/authmilter.conf" 2>"$ML_LOG" &
+	# shellcheck disable=SC2086
+	$ML_WRAP "$ML_DAEMON" -f -c "$AM_TMP/authmilter.conf" 2>"$ML_LOG" &
 	ML_PID=$!
 	AM_PIDS="$ML_PID $AM_PIDS"
 	i=0
 	until grep -q ' start version=' "$ML_LOG" 2>/dev/null; do
 		i=$((i + 1))
-		if [ $i -gt 100 ] || ! kill -0 "$ML_PID" 2>/dev/null; then
+		if [ $i -gt $((ML_START_WAIT * 10)) ] || ! kill -0 "$ML_PID" 2>/dev/null; then
 			echo "Bail out! authmilter did not start: $(tr '\n' ' ' < "$ML_LOG")"
 			exit 1
 		fi
@@ -140,4 +152,10 @@ ml_nolog() {
 
 ml_rss() {
 	awk '/^VmRSS:/ { print $2 }' "/proc/$ML_PID/status"
+}
+
+ml_stop() {
+	kill -"${1:-TERM}" "$ML_PID" 2>/dev/null
+	wait "$ML_PID"
+	ML_STATUS=$?
 }
