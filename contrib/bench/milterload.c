@@ -49,12 +49,12 @@
 
 #include "milterload.h"
 
-static struct opts opt = { .durations = 5.0, .per_conn = 1, .timeout = 30 };
+static struct opts opt = {.durations = 5.0, .per_conn = 1, .timeout = 30};
 static struct msg *msgs;
 static size_t nmsgs;
 
 static char cmacros[] = "Cj\0mx.bench.test\0{daemon_name}\0smtpd";
-static atomic_ulong taken;	/* transactions started in this level */
+static atomic_ulong taken; /* transactions started in this level */
 static atomic_bool stop;
 static double deadline;
 
@@ -69,11 +69,11 @@ double ml_now(void)
 /* Opens a blocking stream socket to opt.sock with send/receive timeouts. */
 static int sock_open(void)
 {
-	struct timeval tv = { .tv_sec = opt.timeout };
+	struct timeval tv = {.tv_sec = opt.timeout};
 	int fd, one = 1;
 
 	if (opt.is_unix) {
-		struct sockaddr_un sun = { .sun_family = AF_UNIX };
+		struct sockaddr_un sun = {.sun_family = AF_UNIX};
 
 		snprintf(sun.sun_path, sizeof(sun.sun_path), "%s", opt.path);
 		fd = socket(AF_UNIX, SOCK_STREAM, 0);
@@ -199,31 +199,31 @@ static int cmd_step(struct worker *th, int fd, char cmd, const struct iovec *par
  * Returns 0, or -1 on error or refusal. */
 static int conn_open(struct worker *th, int fd, struct msg *m)
 {
-	unsigned char o[12] = { 0, 0, 0, 6, 0, 0, 0x01, 0xff, 0, 0x1f, 0xff, 0xff };
+	unsigned char o[12] = {0, 0, 0, 6, 0, 0, 0x01, 0xff, 0, 0x1f, 0xff, 0xff};
 	struct iovec iov[4];
-	unsigned char port[2] = { 0, 25 };
+	unsigned char port[2] = {0, 25};
 	size_t len;
 	int r;
 
-	iov[0] = (struct iovec){ o, sizeof(o) };
+	iov[0] = (struct iovec){o, sizeof(o)};
 	if (cmd_send(fd, 'O', iov, 1) != 0 || reply_read(th, fd, &len) != 'O' || len < 12)
 		return -1;
-	th->proto = (uint32_t)th->rbuf[9] << 24 | th->rbuf[10] << 16 | th->rbuf[11] << 8 |
-		    th->rbuf[12];
-	iov[0] = (struct iovec){ cmacros, sizeof(cmacros) };
+	th->proto =
+	    (uint32_t)th->rbuf[9] << 24 | th->rbuf[10] << 16 | th->rbuf[11] << 8 | th->rbuf[12];
+	iov[0] = (struct iovec){cmacros, sizeof(cmacros)};
 	if (cmd_send(fd, 'D', iov, 1) != 0)
 		return -1;
 	if (!(th->proto & SMFIP_NOCONNECT)) {
-		iov[0] = (struct iovec){ m->host, strlen(m->host) + 1 };
-		iov[1] = (struct iovec){ m->family, 1 };
-		iov[2] = (struct iovec){ port, 2 };
-		iov[3] = (struct iovec){ m->ip, strlen(m->ip) + 1 };
+		iov[0] = (struct iovec){m->host, strlen(m->host) + 1};
+		iov[1] = (struct iovec){m->family, 1};
+		iov[2] = (struct iovec){port, 2};
+		iov[3] = (struct iovec){m->ip, strlen(m->ip) + 1};
 		r = cmd_step(th, fd, 'C', iov, 4, th->proto & SMFIP_NR_CONN);
 		if (r != 'c')
 			return -1;
 	}
 	if (!(th->proto & SMFIP_NOHELO)) {
-		iov[0] = (struct iovec){ m->helo, strlen(m->helo) + 1 };
+		iov[0] = (struct iovec){m->helo, strlen(m->helo) + 1};
 		r = cmd_step(th, fd, 'H', iov, 1, th->proto & SMFIP_NR_HELO);
 		if (r != 'c')
 			return -1;
@@ -250,26 +250,27 @@ static int eom_verdict(struct worker *th, int fd)
 		case 'd':
 			return V_OTHER;
 		case 'y':
-			return th->rbuf[1] == '5' ? V_REJECT :
-			       th->rbuf[1] == '4' ? V_TEMPFAIL : V_OTHER;
+			return th->rbuf[1] == '5'   ? V_REJECT
+			       : th->rbuf[1] == '4' ? V_TEMPFAIL
+						    : V_OTHER;
 		case -1:
 		case '4':
 		case 'f':
 			return -1;
-		default:	/* header changes, quarantine, progress */
+		default: /* header changes, quarantine, progress */
 			break;
 		}
 	}
 }
 
 /* The first reply that is not "continue" ends the transaction early. */
-#define STEP(th, fd, c, iov, n, nr)                                     \
-	do {                                                            \
-		int r_ = cmd_step(th, fd, c, iov, n, nr);               \
-		if (r_ < 0 || r_ == '4' || r_ == 'f')                   \
-			return -1;                                      \
-		if (r_ != 'c')                                          \
-			return V_OTHER;                                 \
+#define STEP(th, fd, c, iov, n, nr)                       \
+	do {                                              \
+		int r_ = cmd_step(th, fd, c, iov, n, nr); \
+		if (r_ < 0 || r_ == '4' || r_ == 'f')     \
+			return -1;                        \
+		if (r_ != 'c')                            \
+			return V_OTHER;                   \
 	} while (0)
 
 /* One transaction of message m; returns a V_* verdict or -1 on error and
@@ -284,31 +285,31 @@ static int transaction(struct worker *th, int fd, struct msg *m)
 	uint32_t p = th->proto;
 
 	snprintf(qid, sizeof(qid), "B%lX", (unsigned long)th->qids++ * 1000 + th->id);
-	iov[0] = (struct iovec){ "M", 1 };
-	iov[1] = (struct iovec){ "i", 2 };
-	iov[2] = (struct iovec){ qid, strlen(qid) + 1 };
+	iov[0] = (struct iovec){"M", 1};
+	iov[1] = (struct iovec){"i", 2};
+	iov[2] = (struct iovec){qid, strlen(qid) + 1};
 	if (cmd_send(fd, 'D', iov, 3) != 0)
 		return -1;
-	iov[0] = (struct iovec){ m->from, strlen(m->from) + 1 };
+	iov[0] = (struct iovec){m->from, strlen(m->from) + 1};
 	if (!(p & SMFIP_NOMAIL))
 		STEP(th, fd, 'M', iov, 1, p & SMFIP_NR_MAIL);
-	iov[0] = (struct iovec){ m->rcpt, strlen(m->rcpt) + 1 };
+	iov[0] = (struct iovec){m->rcpt, strlen(m->rcpt) + 1};
 	if (!(p & SMFIP_NORCPT))
 		STEP(th, fd, 'R', iov, 1, p & SMFIP_NR_RCPT);
 	if (!(p & SMFIP_NODATA))
 		STEP(th, fd, 'T', NULL, 0, p & SMFIP_NR_DATA);
 	for (i = 0; i < m->nhdr && !(p & SMFIP_NOHDRS); i++) {
-		iov[0] = (struct iovec){ m->hdr[i].name, strlen(m->hdr[i].name) + 1 };
-		iov[1] = (struct iovec){ " ", (p & SMFIP_HDR_LEADSPC) ? 1 : 0 };
-		iov[2] = (struct iovec){ m->hdr[i].value, strlen(m->hdr[i].value) + 1 };
+		iov[0] = (struct iovec){m->hdr[i].name, strlen(m->hdr[i].name) + 1};
+		iov[1] = (struct iovec){" ", (p & SMFIP_HDR_LEADSPC) ? 1 : 0};
+		iov[2] = (struct iovec){m->hdr[i].value, strlen(m->hdr[i].value) + 1};
 		STEP(th, fd, 'L', iov, 3, p & SMFIP_NR_HDR);
 	}
 	if (!(p & SMFIP_NOEOH))
 		STEP(th, fd, 'N', NULL, 0, p & SMFIP_NR_EOH);
 	for (i = 0; i < m->blen && !(p & SMFIP_NOBODY) && !skip; i += BODY_CHUNK) {
 		size_t n = m->blen - i < BODY_CHUNK ? m->blen - i : BODY_CHUNK;
-		int r = cmd_step(th, fd, 'B', &(struct iovec){ m->body + i, n }, 1,
-				 p & SMFIP_NR_BODY);
+		int r =
+		    cmd_step(th, fd, 'B', &(struct iovec){m->body + i, n}, 1, p & SMFIP_NR_BODY);
 
 		if (r < 0)
 			return -1;
@@ -381,7 +382,7 @@ static void *worker_run(void *arg)
 static void level_run(int conns)
 {
 	struct worker *w = calloc(conns, sizeof(*w));
-	struct level lv = { .conns = conns };
+	struct level lv = {.conns = conns};
 	pthread_attr_t attr;
 	double t0;
 	int i;
@@ -416,9 +417,11 @@ int main(int argc, char **argv)
 
 	opts_parse(argc, argv, &opt);
 	msgs = list_load(opt.list, &nmsgs);
-	printf("# milterload: %s, %zu message%s, %d per connection, %s%s\n", opt.sock,
-	       nmsgs, nmsgs == 1 ? "" : "s", opt.per_conn,
-	       opt.is_unix ? "UNIX socket" : opt.nodelay ? "TCP, TCP_NODELAY" : "TCP",
+	printf("# milterload: %s, %zu message%s, %d per connection, %s%s\n", opt.sock, nmsgs,
+	       nmsgs == 1 ? "" : "s", opt.per_conn,
+	       opt.is_unix   ? "UNIX socket"
+	       : opt.nodelay ? "TCP, TCP_NODELAY"
+			     : "TCP",
 	       opt.quickack && !opt.is_unix ? ", TCP_QUICKACK" : "");
 	level_header();
 	for (i = 0; i < opt.nlevels; i++)

@@ -16,74 +16,74 @@
 #include <stdint.h>
 
 /* Protocol flags (libmilter's mfdef.h), milter protocol version 6. */
-#define SMFIP_NOCONNECT		0x00000001
-#define SMFIP_NOHELO		0x00000002
-#define SMFIP_NOMAIL		0x00000004
-#define SMFIP_NORCPT		0x00000008
-#define SMFIP_NOBODY		0x00000010
-#define SMFIP_NOHDRS		0x00000020
-#define SMFIP_NOEOH		0x00000040
-#define SMFIP_NR_HDR		0x00000080
-#define SMFIP_NODATA		0x00000200
-#define SMFIP_NR_CONN		0x00001000
-#define SMFIP_NR_HELO		0x00002000
-#define SMFIP_NR_MAIL		0x00004000
-#define SMFIP_NR_RCPT		0x00008000
-#define SMFIP_NR_DATA		0x00010000
-#define SMFIP_NR_EOH		0x00040000
-#define SMFIP_NR_BODY		0x00080000
-#define SMFIP_HDR_LEADSPC	0x00100000
+#define SMFIP_NOCONNECT 0x00000001
+#define SMFIP_NOHELO 0x00000002
+#define SMFIP_NOMAIL 0x00000004
+#define SMFIP_NORCPT 0x00000008
+#define SMFIP_NOBODY 0x00000010
+#define SMFIP_NOHDRS 0x00000020
+#define SMFIP_NOEOH 0x00000040
+#define SMFIP_NR_HDR 0x00000080
+#define SMFIP_NODATA 0x00000200
+#define SMFIP_NR_CONN 0x00001000
+#define SMFIP_NR_HELO 0x00002000
+#define SMFIP_NR_MAIL 0x00004000
+#define SMFIP_NR_RCPT 0x00008000
+#define SMFIP_NR_DATA 0x00010000
+#define SMFIP_NR_EOH 0x00040000
+#define SMFIP_NR_BODY 0x00080000
+#define SMFIP_HDR_LEADSPC 0x00100000
 
-#define BODY_CHUNK	65535		/* MILTER_CHUNK_SIZE */
-#define MAX_REPLY	(1024 * 1024)	/* longest reply packet accepted */
-#define MAX_LEVELS	16
-#define MAX_MSG_BYTES	(64 * 1024 * 1024)	/* one message file */
-#define MAX_HEADERS	10000
+#define BODY_CHUNK 65535	/* MILTER_CHUNK_SIZE */
+#define MAX_REPLY (1024 * 1024) /* longest reply packet accepted */
+#define MAX_LEVELS 16
+#define MAX_MSG_BYTES (64 * 1024 * 1024) /* one message file */
+#define MAX_HEADERS 10000
 
 enum { V_ACCEPT, V_REJECT, V_TEMPFAIL, V_OTHER, V_COUNT };
 
 struct opts {
-	const char *sock;	/* as given */
-	const char *path;	/* UNIX socket path */
+	const char *sock; /* as given */
+	const char *path; /* UNIX socket path */
 	bool is_unix;
-	struct addrinfo *ai;	/* TCP address */
+	struct addrinfo *ai; /* TCP address */
 	int levels[MAX_LEVELS];
 	int nlevels;
 	double durations;	/* seconds per level */
-	unsigned long messages;	/* per level; 0 = no limit */
+	unsigned long messages; /* per level; 0 = no limit */
 	int per_conn;
-	int timeout;		/* seconds per read or write */
-	int pid;		/* milter process to sample, or 0 */
+	int timeout; /* seconds per read or write */
+	int pid;     /* milter process to sample, or 0 */
 	bool nodelay, quickack;
 	const char *list;
 };
 
 struct header {
 	char *name;
-	char *value;		/* without the leading space; folds as "\n" */
+	char *value; /* without the leading space; folds as "\n" */
 };
 
 struct msg {
 	char ip[64];
-	char family[2];		/* "4" or "6" */
-	char host[80];		/* "[ip]" */
+	char family[2]; /* "4" or "6" */
+	char host[80];	/* "[ip]" */
 	char helo[256];
 	char from[512];
 	char rcpt[512];
 	struct header *hdr;
 	size_t nhdr;
-	char *body;		/* CRLF line ends */
+	char *body; /* CRLF line ends */
 	size_t blen;
 };
 
 struct worker {
 	pthread_t tid;
 	int id;
-	uint32_t proto;		/* the milter's protocol flags */
+	uint32_t proto; /* the milter's protocol flags */
 	unsigned long qids;
 	unsigned long verdicts[V_COUNT];
 	unsigned long errors;
-	uint32_t *lat;		/* microseconds, end of message to reply */
+	uint32_t *lat; /* microseconds, end of message to reply */
 	size_t nlat, alat;
 	unsigned char rbuf[MAX_REPLY + 1];
 };
@@ -91,7 +91,7 @@ struct worker {
 struct level {
 	int conns;
 	double secs;
-	long rss_kb;		/* peak sampled VmRSS, -1 if not sampled */
+	long rss_kb; /* peak sampled VmRSS, -1 if not sampled */
 };
 
 double ml_now(void);

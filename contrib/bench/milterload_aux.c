@@ -61,7 +61,7 @@ static void levels_parse(struct opts *o, const char *s)
 /* SOCKET: inet:PORT@HOST, unix:PATH, local:PATH or PATH. */
 static void sock_parse(struct opts *o)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	struct addrinfo hints = {.ai_socktype = SOCK_STREAM};
 	char port[16];
 	const char *at;
 	int rc;
@@ -91,16 +91,35 @@ void opts_parse(int argc, char **argv, struct opts *o)
 	levels_parse(o, "1,8,64,256");
 	while ((c = getopt(argc, argv, "s:c:d:n:m:t:p:NQ")) != -1) {
 		switch (c) {
-		case 's': o->sock = optarg; break;
-		case 'c': levels_parse(o, optarg); break;
-		case 'd': o->durations = atof(optarg); break;
-		case 'n': o->messages = strtoul(optarg, NULL, 10); break;
-		case 'm': o->per_conn = atoi(optarg); break;
-		case 't': o->timeout = atoi(optarg); break;
-		case 'p': o->pid = atoi(optarg); break;
-		case 'N': o->nodelay = true; break;
-		case 'Q': o->quickack = true; break;
-		default: usage();
+		case 's':
+			o->sock = optarg;
+			break;
+		case 'c':
+			levels_parse(o, optarg);
+			break;
+		case 'd':
+			o->durations = atof(optarg);
+			break;
+		case 'n':
+			o->messages = strtoul(optarg, NULL, 10);
+			break;
+		case 'm':
+			o->per_conn = atoi(optarg);
+			break;
+		case 't':
+			o->timeout = atoi(optarg);
+			break;
+		case 'p':
+			o->pid = atoi(optarg);
+			break;
+		case 'N':
+			o->nodelay = true;
+			break;
+		case 'Q':
+			o->quickack = true;
+			break;
+		default:
+			usage();
 		}
 	}
 	if (o->sock == NULL || optind != argc - 1 || o->durations <= 0 || o->per_conn < 1 ||
@@ -116,8 +135,8 @@ static char *file_read(const char *path, size_t *len)
 	char *buf;
 	long n;
 
-	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 ||
-	    n > MAX_MSG_BYTES || fseek(f, 0, SEEK_SET) != 0)
+	if (f == NULL || fseek(f, 0, SEEK_END) != 0 || (n = ftell(f)) < 0 || n > MAX_MSG_BYTES ||
+	    fseek(f, 0, SEEK_SET) != 0)
 		ml_die("%s: cannot read (or larger than %d bytes)", path, MAX_MSG_BYTES);
 	buf = ml_alloc(n + 1);
 	if (fread(buf, 1, n, f) != (size_t)n)
@@ -137,8 +156,8 @@ static size_t headers_split(struct msg *m, char *buf, size_t len, const char *pa
 	m->hdr = ml_alloc(a * sizeof(*m->hdr));
 	while (i < len && buf[i] != '\n' && !(buf[i] == '\r' && buf[i + 1] == '\n')) {
 		line = buf + i;
-		while (i < len && !(buf[i] == '\n' && (i + 1 >= len || (buf[i + 1] != ' ' &&
-								     buf[i + 1] != '\t'))))
+		while (i < len && !(buf[i] == '\n' &&
+				    (i + 1 >= len || (buf[i + 1] != ' ' && buf[i + 1] != '\t'))))
 			i++;
 		buf[i++] = '\0';
 		colon = strchr(line, ':');
@@ -147,7 +166,7 @@ static size_t headers_split(struct msg *m, char *buf, size_t len, const char *pa
 		*colon = '\0';
 		for (v = colon + 1; *v == ' ' || *v == '\t'; v++)
 			;
-		for (d = s = v; *s; s++)	/* drop CRs */
+		for (d = s = v; *s; s++) /* drop CRs */
 			if (*s != '\r')
 				*d++ = *s;
 		*d = '\0';
@@ -157,7 +176,7 @@ static size_t headers_split(struct msg *m, char *buf, size_t len, const char *pa
 			m->hdr = realloc(m->hdr, (a *= 2) * sizeof(*m->hdr));
 		if (m->hdr == NULL)
 			ml_die("out of memory");
-		m->hdr[m->nhdr++] = (struct header){ line, v };
+		m->hdr[m->nhdr++] = (struct header){line, v};
 	}
 	return i < len ? i + (buf[i] == '\r' ? 2 : 1) : len;
 }
@@ -278,13 +297,13 @@ static int u32_cmp(const void *a, const void *b)
 void level_header(void)
 {
 	printf("%6s %8s %7s %9s %8s %8s %8s %7s %7s %7s %6s %6s %9s\n", "conns", "messages",
-	       "seconds", "msg/s", "p50_ms", "p99_ms", "max_ms", "accept", "reject",
-	       "tempf", "other", "errors", "rss_kb");
+	       "seconds", "msg/s", "p50_ms", "p99_ms", "max_ms", "accept", "reject", "tempf",
+	       "other", "errors", "rss_kb");
 }
 
 void level_report(const struct level *lv, struct worker *w, int n)
 {
-	unsigned long v[V_COUNT] = { 0 }, errors = 0;
+	unsigned long v[V_COUNT] = {0}, errors = 0;
 	size_t total = 0, k = 0;
 	uint32_t *all;
 	int i, j;
@@ -300,12 +319,11 @@ void level_report(const struct level *lv, struct worker *w, int n)
 		errors += w[i].errors;
 	}
 	qsort(all, total, sizeof(*all), u32_cmp);
-	printf("%6d %8zu %7.2f %9.1f %8.2f %8.2f %8.2f %7lu %7lu %7lu %6lu %6lu %9ld\n",
-	       lv->conns, total, lv->secs, total / lv->secs,
-	       total ? all[total / 2] / 1000.0 : 0.0,
+	printf("%6d %8zu %7.2f %9.1f %8.2f %8.2f %8.2f %7lu %7lu %7lu %6lu %6lu %9ld\n", lv->conns,
+	       total, lv->secs, total / lv->secs, total ? all[total / 2] / 1000.0 : 0.0,
 	       total ? all[(size_t)(total * 0.99)] / 1000.0 : 0.0,
-	       total ? all[total - 1] / 1000.0 : 0.0, v[V_ACCEPT], v[V_REJECT],
-	       v[V_TEMPFAIL], v[V_OTHER], errors, lv->rss_kb);
+	       total ? all[total - 1] / 1000.0 : 0.0, v[V_ACCEPT], v[V_REJECT], v[V_TEMPFAIL],
+	       v[V_OTHER], errors, lv->rss_kb);
 	fflush(stdout);
 	free(all);
 }

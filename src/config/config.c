@@ -33,16 +33,15 @@ static const char *const pct_modes[] = {"sample", "ignore", NULL};
 static const char *const modes[] = {"enforce", "monitor", NULL};
 static const char *const quarantines[] = {"hold", "header", "reject", NULL};
 /* Indexes match facility_codes[] in config_check(). */
-static const char *const facilities[] = {"mail",   "daemon", "user",   "local0", "local1",
-					 "local2", "local3", "local4", "local5", "local6",
-					 "local7", NULL};
+static const char *const facilities[] = {"mail",   "daemon", "user",   "local0", "local1", "local2",
+					 "local3", "local4", "local5", "local6", "local7", NULL};
 
 struct config_key {
 	const char *path;
 	enum key_type type;
 	size_t offset;
 	const char *def_str; /* KT_STRING, KT_ENUM */
-	double def_num;      /* KT_FLOAT, KT_UINT, KT_BOOL */
+	double def_num;	     /* KT_FLOAT, KT_UINT, KT_BOOL */
 	double min, max;
 	const char *const *names; /* KT_ENUM */
 };
@@ -50,60 +49,58 @@ struct config_key {
 #define OFF(field) offsetof(struct config, field)
 
 static const struct config_key config_keys[] = {
-	{"authserv_id", KT_STRING, OFF(authserv_id), "", 0, 0, 255, NULL},
-	{"dns.nameservers", KT_STRLIST, OFF(nameservers), NULL, 0, 0, 16, NULL},
-	{"dns.timeout", KT_FLOAT, OFF(dns_timeout), NULL, 2.0, 0.05, 30, NULL},
-	{"dns.cache_size", KT_UINT, OFF(dns_cache_size), NULL, 10000, 0, 1000000, NULL},
-	{"spf.check_helo", KT_BOOL, OFF(spf_check_helo), NULL, 1, 0, 1, NULL},
-	{"spf.lookup_limit", KT_UINT, OFF(spf_limits.dns_mechanisms), NULL, 10, 1, 50, NULL},
-	{"spf.void_lookup_limit", KT_UINT, OFF(spf_limits.void_lookups), NULL, 2, 0, 20, NULL},
-	{"spf.mx_limit", KT_UINT, OFF(spf_limits.mx_names), NULL, 10, 1, 50, NULL},
-	{"spf.ptr_limit", KT_UINT, OFF(spf_limits.ptr_names), NULL, 10, 1, 50, NULL},
-	{"spf.time_limit", KT_UINT, OFF(spf_limits.time_limit), NULL, 20, 1, 300, NULL},
-	{"dkim.max_signatures", KT_UINT, OFF(dkim_max_signatures), NULL, 5, 1, 50, NULL},
-	{"dkim.min_key_bits", KT_UINT, OFF(dkim_min_key_bits), NULL, 1024, 1024, 16384, NULL},
-	{"dmarc.pct", KT_ENUM, OFF(dmarc_pct), "sample", 0, 0, 0, pct_modes},
-	{"policy.dmarc_reject", KT_ENUM, OFF(act_dmarc_reject), "reject", 0, 0, 0, actions},
-	{"policy.dmarc_quarantine", KT_ENUM, OFF(act_dmarc_quarantine), "quarantine", 0, 0, 0,
-	 actions},
-	{"policy.no_from", KT_ENUM, OFF(act_no_from), "reject", 0, 0, 0, actions},
-	{"policy.multiple_from", KT_ENUM, OFF(act_multiple_from), "reject", 0, 0, 0, actions},
-	{"policy.multiple_from_domains", KT_ENUM, OFF(act_multiple_domains), "reject", 0, 0, 0,
-	 actions},
-	{"policy.unparseable_from", KT_ENUM, OFF(act_unparseable_from), "reject", 0, 0, 0,
-	 actions},
-	{"policy.on_error", KT_ENUM, OFF(on_error), "tempfail", 0, 0, 0, on_errors},
-	{"policy.mode", KT_ENUM, OFF(mode), "enforce", 0, 0, 0, modes},
-	{"policy.quarantine", KT_ENUM, OFF(quarantine), "hold", 0, 0, 0, quarantines},
-	{"policy.quarantine_header", KT_STRING, OFF(quarantine_header), "X-Spam-Flag: YES", 0, 4,
-	 400, NULL},
-	{"policy.trusted_networks", KT_STRLIST, OFF(trusted_networks_text), "127.0.0.0/8,::1", 0,
-	 0, 1000, NULL},
-	{"policy.allow_networks", KT_STRLIST, OFF(allow_networks_text), NULL, 0, 0, 1000, NULL},
-	{"policy.allow_domains", KT_STRLIST, OFF(allow_domains), NULL, 0, 0, 1000, NULL},
-	{"policy.untrusted_authserv_ids", KT_STRLIST, OFF(untrusted_authserv_ids), NULL, 0, 0, 100,
-	 NULL},
-	{"policy.skip_authenticated", KT_BOOL, OFF(skip_authenticated), NULL, 1, 0, 1, NULL},
-	{"limits.max_headers", KT_UINT, OFF(max_headers), NULL, 1000, 10, 100000, NULL},
-	{"limits.max_header_bytes", KT_UINT, OFF(max_header_bytes), NULL, 1048576, 1024,
-	 67108864, NULL},
-	{"limits.max_connections", KT_UINT, OFF(max_connections), NULL, 1000, 1, 100000, NULL},
-	{"limits.message_time", KT_UINT, OFF(message_time), NULL, 30, 1, 600, NULL},
-	{"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
-	{"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
-	{"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},
-	{"group", KT_STRING, OFF(group), "authmilter", 0, 1, 64, NULL},
-	{"allow_root", KT_BOOL, OFF(allow_root), NULL, 0, 0, 1, NULL},
-	{"syslog_facility", KT_ENUM, OFF(syslog_facility), "mail", 0, 0, 0, facilities},
-	{"debug", KT_BOOL, OFF(debug), NULL, 0, 0, 1, NULL},
-	{"shutdown_timeout", KT_UINT, OFF(shutdown_timeout), NULL, 30, 1, 3600, NULL},
-	{"reply.reject", KT_STRING, OFF(reject_reply),
-	 "550 5.7.26 Unauthenticated email from %{domain} is not accepted due to the domain's "
-	 "DMARC policy (p=%{policy})",
-	 0, 12, 400, NULL},
-	{"reply.tempfail", KT_STRING, OFF(tempfail_reply),
-	 "451 4.4.3 Temporary failure checking message authentication; try again later", 0, 12,
-	 400, NULL},
+    {"authserv_id", KT_STRING, OFF(authserv_id), "", 0, 0, 255, NULL},
+    {"dns.nameservers", KT_STRLIST, OFF(nameservers), NULL, 0, 0, 16, NULL},
+    {"dns.timeout", KT_FLOAT, OFF(dns_timeout), NULL, 2.0, 0.05, 30, NULL},
+    {"dns.cache_size", KT_UINT, OFF(dns_cache_size), NULL, 10000, 0, 1000000, NULL},
+    {"spf.check_helo", KT_BOOL, OFF(spf_check_helo), NULL, 1, 0, 1, NULL},
+    {"spf.lookup_limit", KT_UINT, OFF(spf_limits.dns_mechanisms), NULL, 10, 1, 50, NULL},
+    {"spf.void_lookup_limit", KT_UINT, OFF(spf_limits.void_lookups), NULL, 2, 0, 20, NULL},
+    {"spf.mx_limit", KT_UINT, OFF(spf_limits.mx_names), NULL, 10, 1, 50, NULL},
+    {"spf.ptr_limit", KT_UINT, OFF(spf_limits.ptr_names), NULL, 10, 1, 50, NULL},
+    {"spf.time_limit", KT_UINT, OFF(spf_limits.time_limit), NULL, 20, 1, 300, NULL},
+    {"dkim.max_signatures", KT_UINT, OFF(dkim_max_signatures), NULL, 5, 1, 50, NULL},
+    {"dkim.min_key_bits", KT_UINT, OFF(dkim_min_key_bits), NULL, 1024, 1024, 16384, NULL},
+    {"dmarc.pct", KT_ENUM, OFF(dmarc_pct), "sample", 0, 0, 0, pct_modes},
+    {"policy.dmarc_reject", KT_ENUM, OFF(act_dmarc_reject), "reject", 0, 0, 0, actions},
+    {"policy.dmarc_quarantine", KT_ENUM, OFF(act_dmarc_quarantine), "quarantine", 0, 0, 0, actions},
+    {"policy.no_from", KT_ENUM, OFF(act_no_from), "reject", 0, 0, 0, actions},
+    {"policy.multiple_from", KT_ENUM, OFF(act_multiple_from), "reject", 0, 0, 0, actions},
+    {"policy.multiple_from_domains", KT_ENUM, OFF(act_multiple_domains), "reject", 0, 0, 0,
+     actions},
+    {"policy.unparseable_from", KT_ENUM, OFF(act_unparseable_from), "reject", 0, 0, 0, actions},
+    {"policy.on_error", KT_ENUM, OFF(on_error), "tempfail", 0, 0, 0, on_errors},
+    {"policy.mode", KT_ENUM, OFF(mode), "enforce", 0, 0, 0, modes},
+    {"policy.quarantine", KT_ENUM, OFF(quarantine), "hold", 0, 0, 0, quarantines},
+    {"policy.quarantine_header", KT_STRING, OFF(quarantine_header), "X-Spam-Flag: YES", 0, 4, 400,
+     NULL},
+    {"policy.trusted_networks", KT_STRLIST, OFF(trusted_networks_text), "127.0.0.0/8,::1", 0, 0,
+     1000, NULL},
+    {"policy.allow_networks", KT_STRLIST, OFF(allow_networks_text), NULL, 0, 0, 1000, NULL},
+    {"policy.allow_domains", KT_STRLIST, OFF(allow_domains), NULL, 0, 0, 1000, NULL},
+    {"policy.untrusted_authserv_ids", KT_STRLIST, OFF(untrusted_authserv_ids), NULL, 0, 0, 100,
+     NULL},
+    {"policy.skip_authenticated", KT_BOOL, OFF(skip_authenticated), NULL, 1, 0, 1, NULL},
+    {"limits.max_headers", KT_UINT, OFF(max_headers), NULL, 1000, 10, 100000, NULL},
+    {"limits.max_header_bytes", KT_UINT, OFF(max_header_bytes), NULL, 1048576, 1024, 67108864,
+     NULL},
+    {"limits.max_connections", KT_UINT, OFF(max_connections), NULL, 1000, 1, 100000, NULL},
+    {"limits.message_time", KT_UINT, OFF(message_time), NULL, 30, 1, 600, NULL},
+    {"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
+    {"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
+    {"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},
+    {"group", KT_STRING, OFF(group), "authmilter", 0, 1, 64, NULL},
+    {"allow_root", KT_BOOL, OFF(allow_root), NULL, 0, 0, 1, NULL},
+    {"syslog_facility", KT_ENUM, OFF(syslog_facility), "mail", 0, 0, 0, facilities},
+    {"debug", KT_BOOL, OFF(debug), NULL, 0, 0, 1, NULL},
+    {"shutdown_timeout", KT_UINT, OFF(shutdown_timeout), NULL, 30, 1, 3600, NULL},
+    {"reply.reject", KT_STRING, OFF(reject_reply),
+     "550 5.7.26 Unauthenticated email from %{domain} is not accepted due to the domain's "
+     "DMARC policy (p=%{policy})",
+     0, 12, 400, NULL},
+    {"reply.tempfail", KT_STRING, OFF(tempfail_reply),
+     "451 4.4.3 Temporary failure checking message authentication; try again later", 0, 12, 400,
+     NULL},
 };
 
 #define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
@@ -226,7 +223,8 @@ static int store_number(struct config *cfg, const struct config_key *k, const co
 		v = config_setting_get_float(s);
 	else
 		return config_fail(err, name, s, path,
-				   k->type == KT_FLOAT ? "expected a number" : "expected an integer");
+				   k->type == KT_FLOAT ? "expected a number"
+						       : "expected an integer");
 	if (v < k->min || v > k->max) {
 		snprintf(what, sizeof(what), "%g is out of range [%g, %g]", v, k->min, k->max);
 		return config_fail(err, name, s, path, what);
@@ -255,7 +253,8 @@ static int store_string(struct config *cfg, const struct config_key *k, const co
 
 			for (n = k->names; *n != NULL; n++)
 				strbuf_addf(&sb, "%s\"%s\"", n == k->names ? "" : ", ", *n);
-			snprintf(what, sizeof(what), "\"%.40s\" is not one of %s", v, strbuf_str(&sb));
+			snprintf(what, sizeof(what), "\"%.40s\" is not one of %s", v,
+				 strbuf_str(&sb));
 			strbuf_free(&sb);
 			return config_fail(err, name, s, path, what);
 		}
@@ -277,7 +276,8 @@ static int store_list(struct config *cfg, const struct config_key *k, const conf
 	int n = config_setting_length(s), i;
 	struct strlist *list = field(cfg, k);
 
-	if (config_setting_type(s) != CONFIG_TYPE_ARRAY && config_setting_type(s) != CONFIG_TYPE_LIST)
+	if (config_setting_type(s) != CONFIG_TYPE_ARRAY &&
+	    config_setting_type(s) != CONFIG_TYPE_LIST)
 		return config_fail(err, name, s, path, "expected a list of strings [\"...\", ...]");
 	if (n > (int)k->max)
 		return config_fail(err, name, s, path, "too many entries");
@@ -302,7 +302,8 @@ static int store_mode(struct config *cfg, const struct config_key *k, const conf
 
 	if (v == NULL || *v != '0' || (mode = strtoul(v, &end, 8), *end != '\0') ||
 	    mode > (unsigned long)k->max)
-		return config_fail(err, name, s, path, "expected an octal mode string like \"0660\"");
+		return config_fail(err, name, s, path,
+				   "expected an octal mode string like \"0660\"");
 	if (mode & 07)
 		return config_fail(err, name, s, path,
 				   "must not give access to others (last digit 0)");
@@ -365,8 +366,8 @@ static int check_reply(const char *reply, char klass, const char *key, const cha
 	/* "DDD X.Y.Z text": basic and enhanced status code of the right class */
 	if (reply[0] != klass || reply[1] < '0' || reply[1] > '9' || reply[2] < '0' ||
 	    reply[2] > '9' || reply[3] != ' ' || reply[4] != klass || reply[5] != '.') {
-		am_err_set(err, "%s: %s: must start with a %cxx code and a %c.x.x enhanced code", name,
-			   key, klass, klass);
+		am_err_set(err, "%s: %s: must start with a %cxx code and a %c.x.x enhanced code",
+			   name, key, klass, klass);
 		return -1;
 	}
 	if (strpbrk(reply, "\r\n") != NULL) {
@@ -402,7 +403,7 @@ bad:
 	return -1;
 }
 
-static const int facility_codes[] = {LOG_MAIL,	LOG_DAEMON, LOG_USER,	LOG_LOCAL0,
+static const int facility_codes[] = {LOG_MAIL,	 LOG_DAEMON, LOG_USER,	 LOG_LOCAL0,
 				     LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4,
 				     LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
 
@@ -452,8 +453,8 @@ static int config_check(struct config *cfg, const char *name, struct am_err *err
 			return -1;
 	if (check_networks(&cfg->trusted_networks_text, &cfg->trusted_networks,
 			   "policy.trusted_networks", name, err) != 0 ||
-	    check_networks(&cfg->allow_networks_text, &cfg->allow_networks,
-			   "policy.allow_networks", name, err) != 0 ||
+	    check_networks(&cfg->allow_networks_text, &cfg->allow_networks, "policy.allow_networks",
+			   name, err) != 0 ||
 	    check_header(cfg->quarantine_header, name, err) != 0)
 		return -1;
 	cfg->syslog_facility = facility_codes[cfg->syslog_facility];
@@ -589,7 +590,8 @@ bool domainlist_match(const struct strlist *sl, const char *domain)
 
 		if (dl == l && strcasecmp(domain, sl->v[i]) == 0)
 			return true;
-		if (dl > l && domain[dl - l - 1] == '.' && strcasecmp(domain + dl - l, sl->v[i]) == 0)
+		if (dl > l && domain[dl - l - 1] == '.' &&
+		    strcasecmp(domain + dl - l, sl->v[i]) == 0)
 			return true;
 	}
 	return false;

@@ -91,11 +91,11 @@ struct config {
 	/* Local policy, applied by the daemon around the engine's verdict. */
 	enum policy_mode mode;
 	enum quarantine_how quarantine;
-	char *quarantine_header;        /* "Name: value" */
+	char *quarantine_header; /* "Name: value" */
 	struct strlist trusted_networks_text, allow_networks_text;
-	struct netlist trusted_networks; /* skipped: no checks, no header */
-	struct netlist allow_networks;   /* checked and stamped, never refused */
-	struct strlist allow_domains;    /* author domains never refused */
+	struct netlist trusted_networks;       /* skipped: no checks, no header */
+	struct netlist allow_networks;	       /* checked and stamped, never refused */
+	struct strlist allow_domains;	       /* author domains never refused */
 	struct strlist untrusted_authserv_ids; /* A-R headers removed like ours */
 	bool skip_authenticated;
 
@@ -103,7 +103,7 @@ struct config {
 	unsigned max_headers;
 	unsigned max_header_bytes;
 	unsigned max_connections; /* open SMTP connections the milter serves */
-	unsigned message_time;    /* seconds of DNS work one message may take */
+	unsigned message_time;	  /* seconds of DNS work one message may take */
 
 	/* The daemon. */
 	char *socket;

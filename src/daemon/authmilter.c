@@ -63,7 +63,8 @@ static void reload(void)
 	}
 	if (strcmp(cfg->socket, running->socket) != 0 || strcmp(cfg->user, running->user) != 0 ||
 	    strcmp(cfg->group, running->group) != 0)
-		log_msg(LOG_WARNING, "reload: socket, user and group changes take effect at restart");
+		log_msg(LOG_WARNING,
+			"reload: socket, user and group changes take effect at restart");
 	log_reconfigure(cfg->syslog_facility, cfg->debug);
 	milter_set_engine(eng);
 	engine_free(eng);

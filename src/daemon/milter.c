@@ -104,9 +104,9 @@ static struct connctx *conn_get(SMFICTX *ctx)
 	return conn;
 }
 
-static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-				 unsigned long f2, unsigned long f3, unsigned long *pf0,
-				 unsigned long *pf1, unsigned long *pf2, unsigned long *pf3)
+static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
+				 unsigned long f3, unsigned long *pf0, unsigned long *pf1,
+				 unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
 	const unsigned long steps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC |
@@ -114,8 +114,10 @@ static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f
 	struct connctx *conn = conn_get(ctx);
 
 	if ((f0 & need) != need) {
-		log_msg(LOG_ERR, "error=negotiate reason=\"the MTA does not allow adding and "
-				 "changing headers\" offered=0x%lx", f0);
+		log_msg(LOG_ERR,
+			"error=negotiate reason=\"the MTA does not allow adding and "
+			"changing headers\" offered=0x%lx",
+			f0);
 		return SMFIS_REJECT;
 	}
 	*pf0 = f0 & (need | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
@@ -254,7 +256,8 @@ static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
 		cfg = engine_config(msg->eng);
 		msg->n_headers++;
 		msg->header_bytes += strlen(name) + strlen(value) + 3;
-		if (msg->n_headers > cfg->max_headers || msg->header_bytes > cfg->max_header_bytes) {
+		if (msg->n_headers > cfg->max_headers ||
+		    msg->header_bytes > cfg->max_header_bytes) {
 			msg->over_limit = true;
 		} else if (conn->leadspc) {
 			message_header(msg->m, name, value);
@@ -449,18 +452,18 @@ static sfsistat milter_close(SMFICTX *ctx)
 }
 
 struct smfiDesc milter_desc = {
-	.xxfi_name = "authmilter",
-	.xxfi_version = SMFI_VERSION,
-	.xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
-	.xxfi_connect = milter_connect,
-	.xxfi_helo = milter_helo,
-	.xxfi_envfrom = milter_envfrom,
-	.xxfi_envrcpt = milter_envrcpt,
-	.xxfi_header = milter_header,
-	.xxfi_eoh = milter_eoh,
-	.xxfi_body = milter_body,
-	.xxfi_eom = milter_eom,
-	.xxfi_abort = milter_abort,
-	.xxfi_close = milter_close,
-	.xxfi_negotiate = milter_negotiate,
+    .xxfi_name = "authmilter",
+    .xxfi_version = SMFI_VERSION,
+    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
+    .xxfi_connect = milter_connect,
+    .xxfi_helo = milter_helo,
+    .xxfi_envfrom = milter_envfrom,
+    .xxfi_envrcpt = milter_envrcpt,
+    .xxfi_header = milter_header,
+    .xxfi_eoh = milter_eoh,
+    .xxfi_body = milter_body,
+    .xxfi_eom = milter_eom,
+    .xxfi_abort = milter_abort,
+    .xxfi_close = milter_close,
+    .xxfi_negotiate = milter_negotiate,
 };

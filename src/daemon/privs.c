@@ -137,13 +137,15 @@ int privs_drop(const struct config *cfg, struct am_err *err)
 		return -1;
 	}
 	if (pw->pw_uid == 0 && !cfg->allow_root) {
-		am_err_set(err, "user %s is root; refusing to run as root (allow_root = true to "
-				"override)", cfg->user);
+		am_err_set(err,
+			   "user %s is root; refusing to run as root (allow_root = true to "
+			   "override)",
+			   cfg->user);
 		return -1;
 	}
-	if (setgroups(1, &gr->gr_gid) != 0 || setgid(gr->gr_gid) != 0 ||
-	    setuid(pw->pw_uid) != 0) {
-		am_err_set(err, "cannot switch to %s:%s: %s", cfg->user, cfg->group, strerror(errno));
+	if (setgroups(1, &gr->gr_gid) != 0 || setgid(gr->gr_gid) != 0 || setuid(pw->pw_uid) != 0) {
+		am_err_set(err, "cannot switch to %s:%s: %s", cfg->user, cfg->group,
+			   strerror(errno));
 		return -1;
 	}
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {

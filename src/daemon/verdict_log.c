@@ -16,7 +16,8 @@ static void verdict_log_dkim(struct strbuf *sb, const struct verdict *v)
 	size_t i;
 
 	for (i = 0; i < v->n_dkim; i++)
-		strbuf_addf(&d, "%s%s:%s:%s", i ? "," : "", v->dkim[i].domain ? v->dkim[i].domain : "",
+		strbuf_addf(&d, "%s%s:%s:%s", i ? "," : "",
+			    v->dkim[i].domain ? v->dkim[i].domain : "",
 			    v->dkim[i].selector ? v->dkim[i].selector : "",
 			    dkimv_result_name(v->dkim[i].result));
 	log_kv(sb, "dkim", d.len > 0 ? strbuf_str(&d) : "none");

@@ -21,7 +21,8 @@ void version_print(FILE *fp)
 	smfi_version(&maj, &min, &pl);
 	fprintf(fp, "authmilter %s\n", PACKAGE_VERSION);
 	fprintf(fp, "libmilter %u.%u.%u\n", maj, min, pl);
-	fprintf(fp, "libopendkim %u.%u.%u\n", (dk >> 24) & 0xff, (dk >> 16) & 0xff, (dk >> 8) & 0xff);
+	fprintf(fp, "libopendkim %u.%u.%u\n", (dk >> 24) & 0xff, (dk >> 16) & 0xff,
+		(dk >> 8) & 0xff);
 	fprintf(fp, "libunbound %s\n", ub_version());
 	fprintf(fp, "libpsl %s\n", psl_get_version());
 	fprintf(fp, "libconfig %d.%d.%d\n", LIBCONFIG_VER_MAJOR, LIBCONFIG_VER_MINOR,

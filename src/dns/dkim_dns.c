@@ -31,8 +31,8 @@ static unsigned char *put16(unsigned char *p, unsigned v)
 	return p + 2;
 }
 
-size_t dkim_dns_build(unsigned char *buf, size_t buflen, int rcode,
-		      const struct dns_rr *rr, size_t nrr)
+size_t dkim_dns_build(unsigned char *buf, size_t buflen, int rcode, const struct dns_rr *rr,
+		      size_t nrr)
 {
 	size_t need = DNS_HEADER_LEN + 5, i;
 	unsigned char *p = buf;
@@ -110,8 +110,8 @@ static int dkim_dns_start(void *srv, int type, unsigned char *query, unsigned ch
 	return 0;
 }
 
-static int dkim_dns_waitreply(void *srv, void *qh, struct timeval *to, size_t *bytes,
-			      int *error, int *dnssec)
+static int dkim_dns_waitreply(void *srv, void *qh, struct timeval *to, size_t *bytes, int *error,
+			      int *dnssec)
 {
 	struct dkim_dns_query *q = qh;
 

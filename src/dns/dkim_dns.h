@@ -47,7 +47,7 @@ void dkim_dns_attach(DKIM_LIB *dl, struct resolver *r);
  * length-prefixed character-strings). Returns the packet length, or 0 when
  * it does not fit in buflen or an RDATA is over 65535 bytes.
  */
-size_t dkim_dns_build(unsigned char *buf, size_t buflen, int rcode,
-		      const struct dns_rr *rr, size_t nrr);
+size_t dkim_dns_build(unsigned char *buf, size_t buflen, int rcode, const struct dns_rr *rr,
+		      size_t nrr);
 
 #endif

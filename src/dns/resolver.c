@@ -34,7 +34,7 @@
 
 #define RESOLVER_POLL_MS 50
 #define RESOLVER_MAX_TIMEOUT 60.0
-#define RESOLVER_CACHE_MAX_TTL 3600   /* seconds an answer is kept at most */
+#define RESOLVER_CACHE_MAX_TTL 3600    /* seconds an answer is kept at most */
 #define RESOLVER_CACHE_MAX_NEG_TTL 300 /* the same for NXDOMAIN and NODATA */
 
 struct resolver {
@@ -74,12 +74,19 @@ static int resolver_set(struct ub_ctx *ctx, const char *opt, const char *val, st
 static int resolver_unblock_zones(struct ub_ctx *ctx, struct am_err *err)
 {
 	static const char *const zones[] = {
-		"0.in-addr.arpa.", "254.169.in-addr.arpa.", "2.0.192.in-addr.arpa.",
-		"100.51.198.in-addr.arpa.", "113.0.203.in-addr.arpa.",
-		"255.255.255.255.in-addr.arpa.", "d.f.ip6.arpa.", "8.e.f.ip6.arpa.",
-		"9.e.f.ip6.arpa.", "a.e.f.ip6.arpa.", "b.e.f.ip6.arpa.",
-		"8.b.d.0.1.0.0.2.ip6.arpa.",
-		"0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
+	    "0.in-addr.arpa.",
+	    "254.169.in-addr.arpa.",
+	    "2.0.192.in-addr.arpa.",
+	    "100.51.198.in-addr.arpa.",
+	    "113.0.203.in-addr.arpa.",
+	    "255.255.255.255.in-addr.arpa.",
+	    "d.f.ip6.arpa.",
+	    "8.e.f.ip6.arpa.",
+	    "9.e.f.ip6.arpa.",
+	    "a.e.f.ip6.arpa.",
+	    "b.e.f.ip6.arpa.",
+	    "8.b.d.0.1.0.0.2.ip6.arpa.",
+	    "0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.ip6.arpa.",
 	};
 	char buf[128];
 	size_t i;
@@ -108,9 +115,8 @@ static int resolver_configure(struct resolver *r, const struct resolver_opts *op
 	/* A server that timed out once must not be written off for 15 min. */
 	if (resolver_set(r->ctx, "infra-keep-probing:", "yes", err) != 0)
 		return -1;
-	if (opts->no_cache &&
-	    (resolver_set(r->ctx, "cache-max-ttl:", "0", err) != 0 ||
-	     resolver_set(r->ctx, "cache-max-negative-ttl:", "0", err) != 0))
+	if (opts->no_cache && (resolver_set(r->ctx, "cache-max-ttl:", "0", err) != 0 ||
+			       resolver_set(r->ctx, "cache-max-negative-ttl:", "0", err) != 0))
 		return -1;
 	if (opts->n_nameservers == 0) {
 		rc = ub_ctx_resolvconf(r->ctx, NULL);
@@ -165,9 +171,8 @@ struct resolver *resolver_new(const struct resolver_opts *opts, struct am_err *e
 	return r;
 }
 
-struct resolver *resolver_new_fixed(struct dns_result *(*lookup)(void *arg, const char *name,
-								  int type),
-				    void *arg)
+struct resolver *
+resolver_new_fixed(struct dns_result *(*lookup)(void *arg, const char *name, int type), void *arg)
 {
 	struct resolver *r = xcalloc(1, sizeof(*r));
 
@@ -435,7 +440,8 @@ static void result_fill(struct dns_result *out, struct ub_result *res, int type)
 
 	out->rcode = res->rcode;
 	if (res->answer_packet != NULL && res->answer_len > 0) {
-		out->packet = (unsigned char *)xmemdup0(res->answer_packet, (size_t)res->answer_len);
+		out->packet =
+		    (unsigned char *)xmemdup0(res->answer_packet, (size_t)res->answer_len);
 		out->packet_len = (size_t)res->answer_len;
 	}
 	if (res->rcode == 3 || res->nxdomain) {

@@ -68,21 +68,21 @@ struct dns_rr {
 
 struct dns_result {
 	enum dns_status status;
-	int rcode;               /* DNS rcode of the answer, -1 when none */
-	size_t nrr;              /* records of the asked type (status DNS_OK) */
+	int rcode;  /* DNS rcode of the answer, -1 when none */
+	size_t nrr; /* records of the asked type (status DNS_OK) */
 	struct dns_rr *rr;
-	char *error;             /* why, when status is DNS_TEMPFAIL/BADNAME */
-	unsigned char *packet;   /* the whole answer message, or NULL */
+	char *error;	       /* why, when status is DNS_TEMPFAIL/BADNAME */
+	unsigned char *packet; /* the whole answer message, or NULL */
 	size_t packet_len;
 };
 
 struct resolver_opts {
 	const char *const *nameservers; /* "IP" or "IP@PORT"; n == 0: resolv.conf */
 	size_t n_nameservers;
-	double timeout;                 /* seconds, bounds every lookup */
-	bool no_cache;                  /* for tests that change zones under it */
-	size_t cache_entries;           /* answers kept in the calling thread's
-					 * reach (dns/cache.h); 0: none */
+	double timeout;	      /* seconds, bounds every lookup */
+	bool no_cache;	      /* for tests that change zones under it */
+	size_t cache_entries; /* answers kept in the calling thread's
+			       * reach (dns/cache.h); 0: none */
 };
 
 struct resolver;
@@ -124,8 +124,7 @@ unsigned long resolver_query_count(struct resolver *r);
  * call from every thread that uses the resolver. resolver_free() frees
  * the resolver, never arg.
  */
-struct resolver *resolver_new_fixed(struct dns_result *(*lookup)(void *arg, const char *name,
-								  int type),
-				    void *arg);
+struct resolver *
+resolver_new_fixed(struct dns_result *(*lookup)(void *arg, const char *name, int type), void *arg);
 
 #endif

@@ -220,13 +220,20 @@ static void authres_fold(struct strbuf *out, struct ar_result *r, bool last)
 static const char *ar_spf_name(enum spf_result res)
 {
 	switch (res) {
-	case SPF_RESULT_NONE: return "none";
-	case SPF_RESULT_NEUTRAL: return "neutral";
-	case SPF_RESULT_PASS: return "pass";
-	case SPF_RESULT_FAIL: return "fail";
-	case SPF_RESULT_SOFTFAIL: return "softfail";
-	case SPF_RESULT_TEMPERROR: return "temperror";
-	case SPF_RESULT_PERMERROR: return "permerror";
+	case SPF_RESULT_NONE:
+		return "none";
+	case SPF_RESULT_NEUTRAL:
+		return "neutral";
+	case SPF_RESULT_PASS:
+		return "pass";
+	case SPF_RESULT_FAIL:
+		return "fail";
+	case SPF_RESULT_SOFTFAIL:
+		return "softfail";
+	case SPF_RESULT_TEMPERROR:
+		return "temperror";
+	case SPF_RESULT_PERMERROR:
+		return "permerror";
 	}
 	return "permerror";
 }
@@ -234,13 +241,20 @@ static const char *ar_spf_name(enum spf_result res)
 static const char *ar_dkim_name(enum dkimv_result res)
 {
 	switch (res) {
-	case DKIMV_NONE: return "none";
-	case DKIMV_PASS: return "pass";
-	case DKIMV_FAIL: return "fail";
-	case DKIMV_NEUTRAL: return "neutral";
-	case DKIMV_POLICY: return "policy";
-	case DKIMV_TEMPERROR: return "temperror";
-	case DKIMV_PERMERROR: return "permerror";
+	case DKIMV_NONE:
+		return "none";
+	case DKIMV_PASS:
+		return "pass";
+	case DKIMV_FAIL:
+		return "fail";
+	case DKIMV_NEUTRAL:
+		return "neutral";
+	case DKIMV_POLICY:
+		return "policy";
+	case DKIMV_TEMPERROR:
+		return "temperror";
+	case DKIMV_PERMERROR:
+		return "permerror";
 	}
 	return "permerror";
 }
@@ -248,11 +262,16 @@ static const char *ar_dkim_name(enum dkimv_result res)
 static const char *ar_dmarc_name(enum dmarc_result res)
 {
 	switch (res) {
-	case DMARC_RESULT_NONE: return "none";
-	case DMARC_RESULT_PASS: return "pass";
-	case DMARC_RESULT_FAIL: return "fail";
-	case DMARC_RESULT_TEMPERROR: return "temperror";
-	case DMARC_RESULT_PERMERROR: return "permerror";
+	case DMARC_RESULT_NONE:
+		return "none";
+	case DMARC_RESULT_PASS:
+		return "pass";
+	case DMARC_RESULT_FAIL:
+		return "fail";
+	case DMARC_RESULT_TEMPERROR:
+		return "temperror";
+	case DMARC_RESULT_PERMERROR:
+		return "permerror";
 	}
 	return "permerror";
 }
@@ -261,10 +280,14 @@ static const char *ar_dmarc_name(enum dmarc_result res)
 static const char *ar_policy_name(enum dmarc_policy p)
 {
 	switch (p) {
-	case DMARC_POLICY_NONE: return "none";
-	case DMARC_POLICY_QUARANTINE: return "quarantine";
-	case DMARC_POLICY_REJECT: return "reject";
-	case DMARC_POLICY_UNSET: break;
+	case DMARC_POLICY_NONE:
+		return "none";
+	case DMARC_POLICY_QUARANTINE:
+		return "quarantine";
+	case DMARC_POLICY_REJECT:
+		return "reject";
+	case DMARC_POLICY_UNSET:
+		break;
 	}
 	return NULL;
 }
@@ -304,11 +327,16 @@ static void ar_dkim(struct ar_result *r, const struct dkimv_sig *s)
 static const char *ar_author_words(enum author_status st)
 {
 	switch (st) {
-	case AUTHOR_OK: return NULL;
-	case AUTHOR_NO_FROM: return "no From header";
-	case AUTHOR_MULTI_FROM: return "multiple From headers";
-	case AUTHOR_MULTI_DOMAIN: return "From addresses in several domains";
-	case AUTHOR_UNPARSEABLE: return "unreadable From header";
+	case AUTHOR_OK:
+		return NULL;
+	case AUTHOR_NO_FROM:
+		return "no From header";
+	case AUTHOR_MULTI_FROM:
+		return "multiple From headers";
+	case AUTHOR_MULTI_DOMAIN:
+		return "From addresses in several domains";
+	case AUTHOR_UNPARSEABLE:
+		return "unreadable From header";
 	}
 	return "unreadable From header";
 }

@@ -280,8 +280,8 @@ static bool ar_pvalue(struct ar_cur *c)
 		return ar_cfws(c) >= 0;
 	}
 	/* dot-atom "@" domain-name? */
-	while (ar_atext(AR_PEEK(c)) || (AR_PEEK(c) == '.' && c->i > start &&
-					ar_atext(c->s[c->i + 1])))
+	while (ar_atext(AR_PEEK(c)) ||
+	       (AR_PEEK(c) == '.' && c->i > start && ar_atext(c->s[c->i + 1])))
 		c->i++;
 	if (AR_PEEK(c) == '@') {
 		c->i++;

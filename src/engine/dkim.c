@@ -39,7 +39,7 @@ struct dkimv_lib {
 
 /* One DKIM-Signature header field as received. */
 struct dkimv_sighdr {
-	char *value;  /* raw value, NULL when it was too long to keep */
+	char *value;   /* raw value, NULL when it was too long to keep */
 	int lib_index; /* its index in libopendkim's list, -1 if not passed */
 };
 
@@ -47,9 +47,9 @@ struct dkimv {
 	struct dkimv_lib *lib;
 	DKIM *d;
 	bool eoh_done, eom_done;
-	bool no_sigs;        /* no DKIM-Signature reached libopendkim: skip the body */
-	char *gave_up;       /* why the library failed, or NULL */
-	unsigned nheaders;   /* header fields passed to libopendkim */
+	bool no_sigs;	   /* no DKIM-Signature reached libopendkim: skip the body */
+	char *gave_up;	   /* why the library failed, or NULL */
+	unsigned nheaders; /* header fields passed to libopendkim */
 	struct dkimv_sighdr *sh;
 	size_t nsh, nsh_passed;
 	enum dkimv_skip *skips; /* per libopendkim signature, set by the prescreen */
@@ -66,9 +66,9 @@ static void dkimv_give_up(struct dkimv *v, const char *what, DKIM_STAT st)
 
 	if (v->gave_up != NULL)
 		return;
-	v->gave_up = xasprintf("%s: %s%s%s", what, dkim_getresultstr(st),
-			       detail != NULL && *detail != '\0' ? ": " : "",
-			       detail != NULL ? detail : "");
+	v->gave_up =
+	    xasprintf("%s: %s%s%s", what, dkim_getresultstr(st),
+		      detail != NULL && *detail != '\0' ? ": " : "", detail != NULL ? detail : "");
 }
 
 /* Prescreen hook: decides, before any key lookup, what is not verified. */
@@ -317,8 +317,8 @@ static void dkimv_report(struct dkimv *v, DKIM_SIGINFO **lsigs, int n)
 	struct dkimv_sig *s;
 
 	if (v->gave_up == NULL && lsigs != NULL && (size_t)n != v->nsh_passed)
-		v->gave_up = xasprintf("libopendkim lists %d signatures, %zu were passed", n,
-				       v->nsh_passed);
+		v->gave_up =
+		    xasprintf("libopendkim lists %d signatures, %zu were passed", n, v->nsh_passed);
 	v->sigs = xcalloc(v->nsh > 0 ? v->nsh : 1, sizeof(*v->sigs));
 	v->nsigs = v->nsh;
 	for (i = 0; i < v->nsh; i++) {
@@ -326,7 +326,8 @@ static void dkimv_report(struct dkimv *v, DKIM_SIGINFO **lsigs, int n)
 		dkimv_sig_init(s, v->sh[i].value);
 		if (v->sh[i].lib_index < 0) {
 			s->result = DKIMV_NEUTRAL;
-			s->reason = xstrdup("not verified: header field too long or too many header fields");
+			s->reason = xstrdup(
+			    "not verified: header field too long or too many header fields");
 		} else if (v->gave_up != NULL) {
 			s->result = DKIMV_TEMPERROR;
 			s->reason = xasprintf("verifier failed: %s", v->gave_up);

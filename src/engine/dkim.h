@@ -90,30 +90,30 @@
 #define DKIMV_MAX_HEADERS 1000
 
 enum dkimv_result {
-	DKIMV_NONE = 0,  /* (message level only: no signature) */
+	DKIMV_NONE = 0, /* (message level only: no signature) */
 	DKIMV_PASS,
-	DKIMV_FAIL,      /* signature or body hash did not verify */
-	DKIMV_NEUTRAL,   /* signature field cannot be processed: syntax, unsupported */
-	DKIMV_POLICY,    /* unacceptable: rsa-sha1, weak key, over the limit */
+	DKIMV_FAIL,	 /* signature or body hash did not verify */
+	DKIMV_NEUTRAL,	 /* signature field cannot be processed: syntax, unsupported */
+	DKIMV_POLICY,	 /* unacceptable: rsa-sha1, weak key, over the limit */
 	DKIMV_TEMPERROR, /* key lookup failed temporarily */
 	DKIMV_PERMERROR, /* key missing, revoked, malformed; signature expired */
 };
 
 struct dkimv_opts {
 	unsigned max_signatures; /* default (0) 5 */
-	unsigned min_key_bits;   /* default (0) 1024 */
-	double dns_timeout;      /* seconds; the resolver's own timeout bounds lookups */
+	unsigned min_key_bits;	 /* default (0) 1024 */
+	double dns_timeout;	 /* seconds; the resolver's own timeout bounds lookups */
 };
 
 struct dkimv_sig {
-	char *domain;    /* d=, "" when absent */
-	char *selector;  /* s=, "" when absent */
+	char *domain;	 /* d=, "" when absent */
+	char *selector;	 /* s=, "" when absent */
 	char *algorithm; /* a=, e.g. "rsa-sha256", "" when absent */
-	char *b_prefix;  /* first 8 characters of b= (whitespace removed), for header.b */
+	char *b_prefix;	 /* first 8 characters of b= (whitespace removed), for header.b */
 	unsigned key_bits;
 	enum dkimv_result result;
-	char *reason;    /* plain words */
-	bool testing;    /* key has t=y */
+	char *reason;	  /* plain words */
+	bool testing;	  /* key has t=y */
 	long body_length; /* l= value, -1 if absent or malformed */
 };
 

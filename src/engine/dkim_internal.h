@@ -40,22 +40,22 @@ long dkimv_body_length(const char *l);
 
 enum dkimv_skip {
 	DKIMV_SKIP_NONE = 0,
-	DKIMV_SKIP_SHA1,  /* rsa-sha1: not verified (RFC 8301) */
-	DKIMV_SKIP_LIMIT, /* over opts.max_signatures */
+	DKIMV_SKIP_SHA1,    /* rsa-sha1: not verified (RFC 8301) */
+	DKIMV_SKIP_LIMIT,   /* over opts.max_signatures */
 	DKIMV_SKIP_BADNAME, /* selector._domainkey.domain is not a DNS name */
 };
 
 /* What libopendkim (and our prescreen) left on one signature. */
 struct dkimv_facts {
-	int sigerror;          /* DKIM_SIGERROR_* */
-	unsigned flags;        /* DKIM_SIGFLAG_* */
-	int bh;                /* DKIM_SIGBH_* */
-	bool rsa;              /* a= is rsa-* */
-	unsigned key_bits;     /* 0 when no key was loaded */
+	int sigerror;	   /* DKIM_SIGERROR_* */
+	unsigned flags;	   /* DKIM_SIGFLAG_* */
+	int bh;		   /* DKIM_SIGBH_* */
+	bool rsa;	   /* a= is rsa-* */
+	unsigned key_bits; /* 0 when no key was loaded */
 	unsigned min_key_bits;
 	unsigned max_signatures;
 	enum dkimv_skip skip;
-	const char *keyname;   /* selector._domainkey.domain, for reasons */
+	const char *keyname; /* selector._domainkey.domain, for reasons */
 };
 
 /* The result for one signature; appends the plain-words reason. */

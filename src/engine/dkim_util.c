@@ -13,8 +13,7 @@
 #include "engine/dkim_internal.h"
 #include "util/xalloc.h"
 
-void dkimv_crlf_conv(struct dkimv_crlf *st, const unsigned char *in, size_t len,
-		     struct strbuf *out)
+void dkimv_crlf_conv(struct dkimv_crlf *st, const unsigned char *in, size_t len, struct strbuf *out)
 {
 	size_t i, start = 0;
 	bool prev_cr = st->last_cr;

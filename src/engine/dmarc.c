@@ -52,7 +52,7 @@ static unsigned default_rand100(void *arg)
 
 static const char *spf_name(enum spf_result r)
 {
-	static const char *const names[] = {"none",     "neutral",   "pass",     "fail",
+	static const char *const names[] = {"none",	"neutral",   "pass",	 "fail",
 					    "softfail", "temperror", "permerror"};
 
 	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
@@ -169,8 +169,8 @@ static void align_spf(const struct dmarc_ctx *dc, const struct dmarc_input *in,
 			    in->spf_domain ? " for " : "", in->spf_domain ? in->spf_domain : "");
 		return;
 	}
-	out->spf_aligned = dmarc_aligned(dc, in->spf_domain, out->from_domain,
-					 out->rec.aspf_strict);
+	out->spf_aligned =
+	    dmarc_aligned(dc, in->spf_domain, out->from_domain, out->rec.aspf_strict);
 	strbuf_addf(why, "SPF domain %s %saligned with %s (%s)", in->spf_domain,
 		    out->spf_aligned ? "" : "not ", out->from_domain, mode);
 }
@@ -233,8 +233,8 @@ static bool choose_policy(struct resolver *r, struct dmarc_outcome *out, bool fa
 }
 
 /* t=y or pct sampling: at most one step down in total (see dmarc.h). */
-static void apply_policy(const struct dmarc_opts *opts, struct dmarc_outcome *out,
-			 const char *tag, struct strbuf *why)
+static void apply_policy(const struct dmarc_opts *opts, struct dmarc_outcome *out, const char *tag,
+			 struct strbuf *why)
 {
 	const struct dmarc_record *rec = &out->rec;
 	unsigned (*rnd)(void *) = opts && opts->rand100 ? opts->rand100 : default_rand100;
@@ -299,9 +299,8 @@ static void evaluate_record(const struct dmarc_ctx *dc, struct resolver *r,
 	apply_policy(opts, out, tag, why);
 }
 
-void dmarc_evaluate(const struct dmarc_ctx *dc, struct resolver *r,
-		    const struct dmarc_opts *opts, const struct dmarc_input *in,
-		    struct dmarc_outcome *out)
+void dmarc_evaluate(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
+		    const struct dmarc_input *in, struct dmarc_outcome *out)
 {
 	struct strbuf why = STRBUF_INIT;
 

@@ -81,8 +81,8 @@ enum dmarc_pct_mode {
 struct dmarc_record {
 	enum dmarc_policy p, sp, np; /* sp/np UNSET when absent */
 	bool adkim_strict, aspf_strict;
-	int pct;       /* 0..100, default 100 */
-	bool testing;  /* t=y */
+	int pct;	      /* 0..100, default 100 */
+	bool testing;	      /* t=y */
 	char *rua, *ruf, *fo; /* as published (fo only when valid), or NULL */
 	bool policy_fallback; /* acting as p=none per RFC 7489 6.6.3 */
 };
@@ -113,8 +113,8 @@ struct dmarc_opts {
  */
 
 struct dmarc_input {
-	const char *from_domain;  /* the author domain (from.c) */
-	const char *spf_domain;   /* domain of the SPF identity that counts */
+	const char *from_domain; /* the author domain (from.c) */
+	const char *spf_domain;	 /* domain of the SPF identity that counts */
 	enum spf_result spf_result;
 	const char *const *dkim_pass_domains; /* d= of each passing signature */
 	size_t n_dkim_pass;
@@ -123,16 +123,16 @@ struct dmarc_input {
 struct dmarc_outcome {
 	enum dmarc_result result;
 	char *from_domain;
-	char *policy_domain;   /* where the record was found, or NULL */
+	char *policy_domain; /* where the record was found, or NULL */
 	char *org_domain;
-	char *record;          /* the record text used, or NULL */
+	char *record; /* the record text used, or NULL */
 	struct dmarc_record rec;
 	bool have_record;
 	enum dmarc_policy policy;  /* p, sp or np, whichever applies */
 	enum dmarc_policy applied; /* after pct / t=y; NONE on pass */
-	bool sampled_out;          /* pct sampling stepped the policy down */
+	bool sampled_out;	   /* pct sampling stepped the policy down */
 	bool spf_aligned, dkim_aligned;
-	char *reason;              /* plain words */
+	char *reason; /* plain words */
 };
 
 struct dmarc_ctx;
@@ -149,8 +149,7 @@ char *dmarc_name_normalize(const char *name);
 char *dmarc_org_domain(const struct dmarc_ctx *dc, const char *name);
 
 /* 0: a DMARC record (rec filled); -1: not one (err says why). */
-int dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *rec,
-		       struct am_err *err);
+int dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *rec, struct am_err *err);
 void dmarc_record_clear(struct dmarc_record *rec);
 
 /* The TXT text starts with a v=DMARC1 tag (the discovery filter of RFC 7489
@@ -162,9 +161,8 @@ bool dmarc_record_is_dmarc(const char *txt, size_t len);
  * with empty labels aligns with nothing. */
 bool dmarc_aligned(const struct dmarc_ctx *dc, const char *a, const char *b, bool strict);
 
-void dmarc_evaluate(const struct dmarc_ctx *dc, struct resolver *r,
-		    const struct dmarc_opts *opts, const struct dmarc_input *in,
-		    struct dmarc_outcome *out);
+void dmarc_evaluate(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
+		    const struct dmarc_input *in, struct dmarc_outcome *out);
 void dmarc_outcome_clear(struct dmarc_outcome *out);
 
 const char *dmarc_result_name(enum dmarc_result res); /* "pass", ... */

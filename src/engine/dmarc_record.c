@@ -269,8 +269,7 @@ static int apply_policy_rules(struct dmarc_record *rec, const struct raw_policy 
 	return 0;
 }
 
-int dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *rec,
-		       struct am_err *err)
+int dmarc_record_parse(const char *txt, size_t len, struct dmarc_record *rec, struct am_err *err)
 {
 	struct raw_policy raw;
 	struct span el, tag, v;

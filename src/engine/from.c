@@ -50,7 +50,7 @@ struct tok {
 struct parser {
 	const unsigned char *s;
 	size_t len, pos;
-	const char *err;   /* first error, static text */
+	const char *err; /* first error, static text */
 	struct from_result *out;
 	size_t cap;
 };

@@ -27,20 +27,20 @@
 #include <stddef.h>
 
 enum from_status {
-	FROM_OK = 0,            /* one address, one domain */
+	FROM_OK = 0,		/* one address, one domain */
 	FROM_MULTI_SAME_DOMAIN, /* several addresses, all in one domain */
-	FROM_MULTI_DOMAIN,      /* addresses in different domains */
-	FROM_NO_ADDRESS,        /* empty, or only an empty group */
-	FROM_UNPARSEABLE,       /* syntax the parser cannot read; no domain */
+	FROM_MULTI_DOMAIN,	/* addresses in different domains */
+	FROM_NO_ADDRESS,	/* empty, or only an empty group */
+	FROM_UNPARSEABLE,	/* syntax the parser cannot read; no domain */
 };
 
 struct from_result {
 	enum from_status status;
-	char *domain;     /* author domain when status is FROM_OK or _SAME_DOMAIN */
-	char *address;    /* first addr-spec, local@domain */
+	char *domain;  /* author domain when status is FROM_OK or _SAME_DOMAIN */
+	char *address; /* first addr-spec, local@domain */
 	size_t n_addresses;
-	char **domains;   /* every address's domain, in order (n_addresses) */
-	char *error;      /* what was wrong, when FROM_UNPARSEABLE */
+	char **domains; /* every address's domain, in order (n_addresses) */
+	char *error;	/* what was wrong, when FROM_UNPARSEABLE */
 };
 
 /* Limits: input over FROM_MAX_LEN bytes or with more than FROM_MAX_ADDRESSES

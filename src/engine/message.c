@@ -48,8 +48,7 @@ struct engine *engine_new(struct config *cfg, struct am_err *err)
 	return engine_new_with_resolver(cfg, r, err);
 }
 
-struct engine *engine_new_with_resolver(struct config *cfg, struct resolver *r,
-					struct am_err *err)
+struct engine *engine_new_with_resolver(struct config *cfg, struct resolver *r, struct am_err *err)
 {
 	struct engine *eng = xcalloc(1, sizeof(*eng));
 	struct dkimv_opts dopts = {cfg->dkim_max_signatures, cfg->dkim_min_key_bits,

@@ -57,8 +57,7 @@ struct engine *engine_new(struct config *cfg, struct am_err *err);
  * settings (for tests and fuzzing: see resolver_new_fixed()). The engine
  * owns r from then on, also when it returns NULL, and frees it with the
  * last engine_free(). */
-struct engine *engine_new_with_resolver(struct config *cfg, struct resolver *r,
-					struct am_err *err);
+struct engine *engine_new_with_resolver(struct config *cfg, struct resolver *r, struct am_err *err);
 /* Engines are reference counted: a message in progress keeps the engine
  * (and so the configuration snapshot) it started with. engine_free()
  * drops one reference and frees the engine with the last. */

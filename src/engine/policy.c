@@ -95,16 +95,16 @@ static void policy_temperror(const struct config *cfg, struct verdict *v, const 
 static void policy_author(const struct config *cfg, struct verdict *v)
 {
 	static const char *const reasons[] = {
-		[AUTHOR_NO_FROM] = "no_from",
-		[AUTHOR_MULTI_FROM] = "multiple_from",
-		[AUTHOR_MULTI_DOMAIN] = "multiple_from_domains",
-		[AUTHOR_UNPARSEABLE] = "unparseable_from",
+	    [AUTHOR_NO_FROM] = "no_from",
+	    [AUTHOR_MULTI_FROM] = "multiple_from",
+	    [AUTHOR_MULTI_DOMAIN] = "multiple_from_domains",
+	    [AUTHOR_UNPARSEABLE] = "unparseable_from",
 	};
 	static const char *const texts[] = {
-		[AUTHOR_NO_FROM] = "550 5.7.1 Message has no From header",
-		[AUTHOR_MULTI_FROM] = "550 5.7.1 Message has more than one From header",
-		[AUTHOR_MULTI_DOMAIN] = "550 5.7.1 From header names addresses in more than one domain",
-		[AUTHOR_UNPARSEABLE] = "550 5.7.1 From header cannot be parsed",
+	    [AUTHOR_NO_FROM] = "550 5.7.1 Message has no From header",
+	    [AUTHOR_MULTI_FROM] = "550 5.7.1 Message has more than one From header",
+	    [AUTHOR_MULTI_DOMAIN] = "550 5.7.1 From header names addresses in more than one domain",
+	    [AUTHOR_UNPARSEABLE] = "550 5.7.1 From header cannot be parsed",
 	};
 	int act = cfg->act_unparseable_from;
 
@@ -137,8 +137,8 @@ void policy_decide(const struct config *cfg, const struct dmarc_ctx *dc, struct 
 	case DMARC_RESULT_FAIL:
 		break;
 	default:
-		policy_set(v, ACTION_ACCEPT, d->result == DMARC_RESULT_PASS ? "dmarc_pass"
-									     : "no_dmarc_policy");
+		policy_set(v, ACTION_ACCEPT,
+			   d->result == DMARC_RESULT_PASS ? "dmarc_pass" : "no_dmarc_policy");
 		return;
 	}
 	if (d->applied == DMARC_POLICY_NONE || d->applied == DMARC_POLICY_UNSET) {

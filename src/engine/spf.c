@@ -378,7 +378,7 @@ void spf_outcome_clear(struct spf_outcome *out)
 
 const char *spf_result_name(enum spf_result res)
 {
-	static const char *const names[] = {"none", "neutral", "pass", "fail",
+	static const char *const names[] = {"none",	"neutral",   "pass",	 "fail",
 					    "softfail", "temperror", "permerror"};
 
 	return (unsigned)res < sizeof(names) / sizeof(names[0]) ? names[res] : "unknown";

@@ -48,23 +48,26 @@ enum spf_result {
 
 struct spf_limits {
 	unsigned dns_mechanisms; /* include a mx ptr exists redirect; RFC: 10 */
-	unsigned void_lookups;   /* RFC: 2 */
-	unsigned mx_names;       /* per mx mechanism; RFC: 10 */
-	unsigned ptr_names;      /* per ptr mechanism / %{p}; RFC: 10 */
-	unsigned time_limit;     /* seconds for the whole check, 0 = none; past it,
+	unsigned void_lookups;	 /* RFC: 2 */
+	unsigned mx_names;	 /* per mx mechanism; RFC: 10 */
+	unsigned ptr_names;	 /* per ptr mechanism / %{p}; RFC: 10 */
+	unsigned time_limit;	 /* seconds for the whole check, 0 = none; past it,
 				  * the next DNS-querying term gives temperror
 				  * (RFC 7208 4.6.4: SHOULD allow at least 20) */
 };
 
-#define SPF_LIMITS_DEFAULT {10, 2, 10, 10, 20}
+#define SPF_LIMITS_DEFAULT        \
+	{                         \
+		10, 2, 10, 10, 20 \
+	}
 
 struct spf_outcome {
 	enum spf_result result;
-	char *identity;    /* the identity checked: local@domain or the HELO name */
-	char *domain;      /* the domain check_host() started at (trailing dot
+	char *identity;	   /* the identity checked: local@domain or the HELO name */
+	char *domain;	   /* the domain check_host() started at (trailing dot
 			    * removed), even when invalid; NULL if empty */
 	char *explanation; /* exp= text (macro-expanded) on fail, else NULL */
-	char *reason;      /* plain words: what matched or what went wrong */
+	char *reason;	   /* plain words: what matched or what went wrong */
 };
 
 void spf_check_mailfrom(struct resolver *r, const struct spf_limits *lim, const char *ip,

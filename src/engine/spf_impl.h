@@ -19,11 +19,11 @@
 #include "util/addr.h"
 #include "util/strbuf.h"
 
-#define SPF_MAX_RECORD 4096   /* bytes of one v=spf1 record */
-#define SPF_MAX_IDENTITY 512  /* bytes of a sender or HELO identity */
+#define SPF_MAX_RECORD 4096    /* bytes of one v=spf1 record */
+#define SPF_MAX_IDENTITY 512   /* bytes of a sender or HELO identity */
 #define SPF_MAX_EXPANSION 2048 /* bytes of one macro expansion */
-#define SPF_MAX_DOMAIN 253    /* an expanded domain is cut to this (7.3) */
-#define SPF_MAX_DEPTH 20      /* nested include/redirect (the 10-term limit bites first) */
+#define SPF_MAX_DOMAIN 253     /* an expanded domain is cut to this (7.3) */
+#define SPF_MAX_DEPTH 20       /* nested include/redirect (the 10-term limit bites first) */
 
 enum spf_mech {
 	SPF_MECH_ALL,
@@ -40,32 +40,32 @@ struct spf_term {
 	enum spf_mech mech;
 	enum spf_result qual;  /* PASS, FAIL, SOFTFAIL or NEUTRAL */
 	const char *text;      /* the term as written, for reasons */
-	char *spec;            /* domain-spec, NULL when absent */
+	char *spec;	       /* domain-spec, NULL when absent */
 	unsigned cidr4, cidr6; /* a, mx: prefix lengths (default 32, 128) */
 	struct am_cidr net;    /* ip4, ip6 */
 };
 
 struct spf_record {
-	char *buf;             /* the record, terms NUL-separated */
+	char *buf; /* the record, terms NUL-separated */
 	struct spf_term *terms;
 	size_t n;
-	char *redirect;        /* domain-spec or NULL */
-	char *exp;             /* domain-spec or NULL */
+	char *redirect; /* domain-spec or NULL */
+	char *exp;	/* domain-spec or NULL */
 };
 
 /* One check: the inputs of check_host() and what it has spent so far. */
 struct spf_ctx {
 	struct resolver *r;
 	struct spf_limits lim;
-	struct am_addr ip;     /* the client, IPv4-mapped already unmapped */
-	const char *sender;    /* local@domain after the postmaster rule */
+	struct am_addr ip;  /* the client, IPv4-mapped already unmapped */
+	const char *sender; /* local@domain after the postmaster rule */
 	const char *local;
 	const char *sender_domain;
 	const char *helo;
 	const char *receiver;
-	unsigned dns_terms;    /* include a mx ptr exists redirect evaluated */
-	unsigned voids;        /* lookups that gave NXDOMAIN or NODATA */
-	double deadline;       /* CLOCK_MONOTONIC seconds; 0 = none */
+	unsigned dns_terms;	 /* include a mx ptr exists redirect evaluated */
+	unsigned voids;		 /* lookups that gave NXDOMAIN or NODATA */
+	double deadline;	 /* CLOCK_MONOTONIC seconds; 0 = none */
 	char *p_domain, *p_name; /* %{p} cache: the name found for p_domain */
 	char *explanation;
 	struct strbuf reason;
@@ -79,9 +79,9 @@ void spf_record_free(struct spf_record *rec);
 
 /* spf_macro.c */
 enum spf_macro_mode {
-	SPF_MACRO_DOMAIN,  /* a domain-spec: no c r t, no spaces; result is a name */
-	SPF_MACRO_MODIFIER,/* an unknown modifier's macro-string: any letter */
-	SPF_MACRO_EXP,     /* explanation text: c r t and spaces allowed */
+	SPF_MACRO_DOMAIN,   /* a domain-spec: no c r t, no spaces; result is a name */
+	SPF_MACRO_MODIFIER, /* an unknown modifier's macro-string: any letter */
+	SPF_MACRO_EXP,	    /* explanation text: c r t and spaces allowed */
 };
 bool spf_macro_valid(const char *s, size_t len, enum spf_macro_mode mode);
 bool spf_domain_spec_valid(const char *s, size_t len);

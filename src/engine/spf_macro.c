@@ -28,10 +28,10 @@ enum mtok_kind { MTOK_LITERAL, MTOK_ESCAPE, MTOK_MACRO };
 
 struct mtok {
 	enum mtok_kind kind;
-	char ch;            /* the literal, the escape char, or the macro letter as written */
-	unsigned digits;    /* right-hand parts to keep; 0 = all */
+	char ch;	 /* the literal, the escape char, or the macro letter as written */
+	unsigned digits; /* right-hand parts to keep; 0 = all */
 	bool reverse;
-	char delims[8];     /* NUL-terminated set; empty = "." */
+	char delims[8]; /* NUL-terminated set; empty = "." */
 };
 
 static bool in_set(const char *set, char ch)
@@ -176,17 +176,39 @@ static void macro_value(struct spf_ctx *c, const char *domain, char letter, stru
 	char buf[AM_ADDR_STRLEN];
 
 	switch (letter) {
-	case 's': strbuf_adds(v, c->sender); break;
-	case 'l': strbuf_adds(v, c->local); break;
-	case 'o': strbuf_adds(v, c->sender_domain); break;
-	case 'd': strbuf_adds(v, domain); break;
-	case 'i': spf_ip_nibbles(&c->ip, false, v); break;
-	case 'p': strbuf_adds(v, spf_ptr_name(c, domain)); break;
-	case 'v': strbuf_adds(v, c->ip.family == AM_AF_INET ? "in-addr" : "ip6"); break;
-	case 'h': strbuf_adds(v, c->helo != NULL ? c->helo : "unknown"); break;
-	case 'c': strbuf_adds(v, addr_format(&c->ip, buf, sizeof(buf))); break;
-	case 'r': strbuf_adds(v, c->receiver != NULL ? c->receiver : "unknown"); break;
-	case 't': strbuf_addf(v, "%lld", (long long)time(NULL)); break;
+	case 's':
+		strbuf_adds(v, c->sender);
+		break;
+	case 'l':
+		strbuf_adds(v, c->local);
+		break;
+	case 'o':
+		strbuf_adds(v, c->sender_domain);
+		break;
+	case 'd':
+		strbuf_adds(v, domain);
+		break;
+	case 'i':
+		spf_ip_nibbles(&c->ip, false, v);
+		break;
+	case 'p':
+		strbuf_adds(v, spf_ptr_name(c, domain));
+		break;
+	case 'v':
+		strbuf_adds(v, c->ip.family == AM_AF_INET ? "in-addr" : "ip6");
+		break;
+	case 'h':
+		strbuf_adds(v, c->helo != NULL ? c->helo : "unknown");
+		break;
+	case 'c':
+		strbuf_adds(v, addr_format(&c->ip, buf, sizeof(buf)));
+		break;
+	case 'r':
+		strbuf_adds(v, c->receiver != NULL ? c->receiver : "unknown");
+		break;
+	case 't':
+		strbuf_addf(v, "%lld", (long long)time(NULL));
+		break;
 	}
 }
 

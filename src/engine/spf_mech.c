@@ -26,11 +26,16 @@
 static const char *type_name(int type)
 {
 	switch (type) {
-	case DNS_T_A: return "A";
-	case DNS_T_AAAA: return "AAAA";
-	case DNS_T_MX: return "MX";
-	case DNS_T_PTR: return "PTR";
-	default: return "TXT";
+	case DNS_T_A:
+		return "A";
+	case DNS_T_AAAA:
+		return "AAAA";
+	case DNS_T_MX:
+		return "MX";
+	case DNS_T_PTR:
+		return "PTR";
+	default:
+		return "TXT";
 	}
 }
 
@@ -222,10 +227,15 @@ int spf_mech_lookup(struct spf_ctx *c, const struct spf_term *t, const char *tar
 		    enum spf_result *res)
 {
 	switch (t->mech) {
-	case SPF_MECH_A: return mech_addr(c, t, target, true, res);
-	case SPF_MECH_MX: return mech_mx(c, t, target, res);
-	case SPF_MECH_PTR: return mech_ptr(c, target, res);
-	case SPF_MECH_EXISTS: return mech_exists(c, target, res);
-	default: return 0;
+	case SPF_MECH_A:
+		return mech_addr(c, t, target, true, res);
+	case SPF_MECH_MX:
+		return mech_mx(c, t, target, res);
+	case SPF_MECH_PTR:
+		return mech_ptr(c, target, res);
+	case SPF_MECH_EXISTS:
+		return mech_exists(c, target, res);
+	default:
+		return 0;
 	}
 }

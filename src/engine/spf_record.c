@@ -26,9 +26,9 @@ static const struct {
 	const char *name;
 	enum spf_mech mech;
 } mech_names[] = {
-	{"all", SPF_MECH_ALL},  {"include", SPF_MECH_INCLUDE}, {"a", SPF_MECH_A},
-	{"mx", SPF_MECH_MX},    {"ptr", SPF_MECH_PTR},         {"ip4", SPF_MECH_IP4},
-	{"ip6", SPF_MECH_IP6},  {"exists", SPF_MECH_EXISTS},
+    {"all", SPF_MECH_ALL}, {"include", SPF_MECH_INCLUDE}, {"a", SPF_MECH_A},
+    {"mx", SPF_MECH_MX},   {"ptr", SPF_MECH_PTR},	  {"ip4", SPF_MECH_IP4},
+    {"ip6", SPF_MECH_IP6}, {"exists", SPF_MECH_EXISTS},
 };
 
 bool spf_record_is_spf(const char *txt, size_t len)

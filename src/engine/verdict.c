@@ -53,10 +53,14 @@ void verdict_free(struct verdict *v)
 const char *action_name(enum action a)
 {
 	switch (a) {
-	case ACTION_ACCEPT: return "accept";
-	case ACTION_QUARANTINE: return "quarantine";
-	case ACTION_REJECT: return "reject";
-	case ACTION_TEMPFAIL: return "tempfail";
+	case ACTION_ACCEPT:
+		return "accept";
+	case ACTION_QUARANTINE:
+		return "quarantine";
+	case ACTION_REJECT:
+		return "reject";
+	case ACTION_TEMPFAIL:
+		return "tempfail";
 	}
 	return "unknown";
 }
@@ -64,11 +68,16 @@ const char *action_name(enum action a)
 const char *author_status_name(enum author_status st)
 {
 	switch (st) {
-	case AUTHOR_OK: return "ok";
-	case AUTHOR_NO_FROM: return "no_from";
-	case AUTHOR_MULTI_FROM: return "multi_from";
-	case AUTHOR_MULTI_DOMAIN: return "multi_domain";
-	case AUTHOR_UNPARSEABLE: return "unparseable";
+	case AUTHOR_OK:
+		return "ok";
+	case AUTHOR_NO_FROM:
+		return "no_from";
+	case AUTHOR_MULTI_FROM:
+		return "multi_from";
+	case AUTHOR_MULTI_DOMAIN:
+		return "multi_domain";
+	case AUTHOR_UNPARSEABLE:
+		return "unparseable";
 	}
 	return "unknown";
 }

@@ -29,35 +29,35 @@ enum action {
 
 /* What the author-domain step found; each is a distinct policy input. */
 enum author_status {
-	AUTHOR_OK = 0,          /* one From header, one domain */
-	AUTHOR_NO_FROM,         /* no From header */
-	AUTHOR_MULTI_FROM,      /* more than one From header */
-	AUTHOR_MULTI_DOMAIN,    /* one From header, addresses in several domains */
-	AUTHOR_UNPARSEABLE,     /* From header we cannot read, or no address */
+	AUTHOR_OK = 0,	     /* one From header, one domain */
+	AUTHOR_NO_FROM,	     /* no From header */
+	AUTHOR_MULTI_FROM,   /* more than one From header */
+	AUTHOR_MULTI_DOMAIN, /* one From header, addresses in several domains */
+	AUTHOR_UNPARSEABLE,  /* From header we cannot read, or no address */
 };
 
 struct verdict {
-	struct spf_outcome spf;      /* MAIL FROM identity (postmaster@HELO if null) */
+	struct spf_outcome spf;	     /* MAIL FROM identity (postmaster@HELO if null) */
 	struct spf_outcome spf_helo; /* HELO identity */
-	struct dkimv_sig *dkim;      /* every signature seen */
+	struct dkimv_sig *dkim;	     /* every signature seen */
 	size_t n_dkim;
 	enum author_status author;
-	char *header_from;           /* author domain, or NULL */
+	char *header_from; /* author domain, or NULL */
 	struct dmarc_outcome dmarc;
 
 	enum action action;
-	char *smtp_rcode;            /* "550", for reject/tempfail */
-	char *smtp_xcode;            /* "5.7.26" */
+	char *smtp_rcode; /* "550", for reject/tempfail */
+	char *smtp_xcode; /* "5.7.26" */
 	char *smtp_text;
-	char *reason;                /* short key for logs: "dmarc_reject", ... */
-	char *authres;               /* Authentication-Results value (no field name) */
-	char *explanation;           /* plain language, one sentence a line */
+	char *reason;	   /* short key for logs: "dmarc_reject", ... */
+	char *authres;	   /* Authentication-Results value (no field name) */
+	char *explanation; /* plain language, one sentence a line */
 };
 
 struct verdict *verdict_new(void);
 void verdict_free(struct verdict *v);
 
-const char *action_name(enum action a);           /* "accept", ... */
+const char *action_name(enum action a); /* "accept", ... */
 const char *author_status_name(enum author_status st);
 
 #endif

@@ -55,12 +55,15 @@ static int check_usage(const char *msg)
 
 static int check_parse(int argc, char **argv, struct check_args *a)
 {
-	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'}, {"ip", required_argument, NULL, 'i'},
-		{"helo", required_argument, NULL, 'h'},   {"mail-from", required_argument, NULL, 'f'},
-		{"rcpt", required_argument, NULL, 'r'},   {"json", no_argument, NULL, 'j'},
-		{"pct-draw", required_argument, NULL, 'p'}, {"help", no_argument, NULL, 'H'},
-		{NULL, 0, NULL, 0}};
+	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+					     {"ip", required_argument, NULL, 'i'},
+					     {"helo", required_argument, NULL, 'h'},
+					     {"mail-from", required_argument, NULL, 'f'},
+					     {"rcpt", required_argument, NULL, 'r'},
+					     {"json", no_argument, NULL, 'j'},
+					     {"pct-draw", required_argument, NULL, 'p'},
+					     {"help", no_argument, NULL, 'H'},
+					     {NULL, 0, NULL, 0}};
 	unsigned char buf[16];
 	char *end;
 	int c;
@@ -69,19 +72,35 @@ static int check_parse(int argc, char **argv, struct check_args *a)
 	a->rcpts = xcalloc((size_t)argc + 1, sizeof(*a->rcpts));
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'c': a->config = optarg; break;
-		case 'i': a->ip = optarg; break;
-		case 'h': a->helo = optarg; break;
-		case 'f': a->mail_from = optarg; break;
-		case 'r': a->rcpts[a->n_rcpts++] = optarg; break;
-		case 'j': a->json = true; break;
+		case 'c':
+			a->config = optarg;
+			break;
+		case 'i':
+			a->ip = optarg;
+			break;
+		case 'h':
+			a->helo = optarg;
+			break;
+		case 'f':
+			a->mail_from = optarg;
+			break;
+		case 'r':
+			a->rcpts[a->n_rcpts++] = optarg;
+			break;
+		case 'j':
+			a->json = true;
+			break;
 		case 'p':
 			a->pct_draw = (int)strtol(optarg, &end, 10);
 			if (*end != '\0' || a->pct_draw < 0 || a->pct_draw > 99)
 				return check_usage("--pct-draw takes 0..99");
 			break;
-		case 'H': usage(); exit(0);
-		default: usage(); return 2;
+		case 'H':
+			usage();
+			exit(0);
+		default:
+			usage();
+			return 2;
 		}
 	}
 	if (a->config == NULL || a->ip == NULL || a->helo == NULL || a->mail_from == NULL)

@@ -26,8 +26,7 @@ static const char *policy_or_null(enum dmarc_policy p)
 	return p == DMARC_POLICY_UNSET ? NULL : dmarc_policy_name(p);
 }
 
-static void json_spf(struct strbuf *sb, const char *key, const struct spf_outcome *o,
-		     bool with_exp)
+static void json_spf(struct strbuf *sb, const char *key, const struct spf_outcome *o, bool with_exp)
 {
 	json_key(sb, key, false);
 	strbuf_adds(sb, "{");

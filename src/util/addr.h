@@ -32,13 +32,13 @@
 enum { AM_AF_INET = 4, AM_AF_INET6 = 6 };
 
 struct am_addr {
-	int family;           /* AM_AF_INET or AM_AF_INET6 */
-	unsigned char b[16];  /* IPv4 uses b[0..3] */
+	int family;	     /* AM_AF_INET or AM_AF_INET6 */
+	unsigned char b[16]; /* IPv4 uses b[0..3] */
 };
 
 struct am_cidr {
-	struct am_addr net;   /* host bits cleared */
-	unsigned prefix;      /* 0..32 or 0..128 */
+	struct am_addr net; /* host bits cleared */
+	unsigned prefix;    /* 0..32 or 0..128 */
 };
 
 /* Big enough for any address printed by addr_format(). */

@@ -16,7 +16,10 @@ struct strbuf {
 	size_t cap;
 };
 
-#define STRBUF_INIT {NULL, 0, 0}
+#define STRBUF_INIT        \
+	{                  \
+		NULL, 0, 0 \
+	}
 
 void strbuf_add(struct strbuf *sb, const void *p, size_t n);
 void strbuf_adds(struct strbuf *sb, const char *s);
@@ -25,7 +28,7 @@ void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(
 void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_reset(struct strbuf *sb);
 const char *strbuf_str(const struct strbuf *sb); /* "" when empty */
-char *strbuf_detach(struct strbuf *sb);          /* never NULL */
+char *strbuf_detach(struct strbuf *sb);		 /* never NULL */
 void strbuf_free(struct strbuf *sb);
 
 #endif

@@ -102,8 +102,7 @@ static size_t feed_headers(struct dkimv *v, const char *msg, size_t len)
 	return len;
 }
 
-static void print_sigs(struct strbuf *out, const char *path, const struct dkimv_sig *sigs,
-		       size_t n)
+static void print_sigs(struct strbuf *out, const char *path, const struct dkimv_sig *sigs, size_t n)
 {
 	size_t i;
 
@@ -111,13 +110,12 @@ static void print_sigs(struct strbuf *out, const char *path, const struct dkimv_
 		strbuf_addf(out, "%s\t-\tnone\n", path);
 	for (i = 0; i < n; i++)
 		strbuf_addf(out, "%s\t%zu\t%s\t%s\t%s\t%s\t%u\t%d\t%ld\t%s\t%s\n", path, i,
-		       dkimv_result_name(sigs[i].result), sigs[i].domain, sigs[i].selector,
-		       sigs[i].algorithm, sigs[i].key_bits, sigs[i].testing ? 1 : 0,
-		       sigs[i].body_length, sigs[i].b_prefix, sigs[i].reason);
+			    dkimv_result_name(sigs[i].result), sigs[i].domain, sigs[i].selector,
+			    sigs[i].algorithm, sigs[i].key_bits, sigs[i].testing ? 1 : 0,
+			    sigs[i].body_length, sigs[i].b_prefix, sigs[i].reason);
 }
 
-static int verify_file(struct dkimv_lib *lib, const char *path, size_t chunk,
-		       struct strbuf *out)
+static int verify_file(struct dkimv_lib *lib, const char *path, size_t chunk, struct strbuf *out)
 {
 	struct strbuf msg = STRBUF_INIT;
 	struct dkimv *v;
@@ -162,8 +160,9 @@ static int parse_args(int argc, char **argv, struct driver_opts *o)
 		else
 			return -1;
 	}
-	return o->dns == NULL || o->chunk == 0 || o->threads == 0 || o->threads > 64 ||
-	       i >= argc ? -1 : i;
+	return o->dns == NULL || o->chunk == 0 || o->threads == 0 || o->threads > 64 || i >= argc
+		   ? -1
+		   : i;
 }
 
 static void *run_job(void *arg)
@@ -179,8 +178,7 @@ static void *run_job(void *arg)
 }
 
 /* Runs the files in o->threads threads; 0, 2 (unreadable file), 3 (differ). */
-static int run_threads(struct dkimv_lib *lib, const struct driver_opts *o, char **files,
-		       int nfiles)
+static int run_threads(struct dkimv_lib *lib, const struct driver_opts *o, char **files, int nfiles)
 {
 	struct driver_job *jobs = xcalloc(o->threads, sizeof(*jobs));
 	pthread_t *tids = xcalloc(o->threads, sizeof(*tids));

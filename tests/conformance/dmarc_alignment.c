@@ -34,18 +34,18 @@ struct deviation {
 };
 
 static const struct deviation deviations[] = {
-	{"<<<><joe@joe.com>>>", FROM_UNPARSEABLE, "unbalanced <> is unparseable, never guessed"},
-	{"Joe Johnson <joe@joe.com>, ace@ace.com", FROM_MULTI_DOMAIN,
-	 "CVE-2019-16378: every From address counts, not the first"},
-	{"joe@joe.com, ace@ace.com", FROM_MULTI_DOMAIN,
-	 "CVE-2019-16378: every From address counts, not the first"},
-	{"Mail From:<joe@joe.com>", FROM_UNPARSEABLE, "RFC 5322 3.4: a group must end with ;"},
-	{"From: Davide D'Marco <user@blah.com>", FROM_UNPARSEABLE,
-	 "RFC 5322 3.4: a group must end with ;"},
-	{"\"Johnson, Joe <joe@joe.com>\" joe@joe.com", FROM_UNPARSEABLE,
-	 "RFC 5322 3.4: a display name needs an <angle-addr>"},
-	{"\"( bob@bob.com)\" joe@joe.com", FROM_UNPARSEABLE,
-	 "RFC 5322 3.4: a display name needs an <angle-addr>"},
+    {"<<<><joe@joe.com>>>", FROM_UNPARSEABLE, "unbalanced <> is unparseable, never guessed"},
+    {"Joe Johnson <joe@joe.com>, ace@ace.com", FROM_MULTI_DOMAIN,
+     "CVE-2019-16378: every From address counts, not the first"},
+    {"joe@joe.com, ace@ace.com", FROM_MULTI_DOMAIN,
+     "CVE-2019-16378: every From address counts, not the first"},
+    {"Mail From:<joe@joe.com>", FROM_UNPARSEABLE, "RFC 5322 3.4: a group must end with ;"},
+    {"From: Davide D'Marco <user@blah.com>", FROM_UNPARSEABLE,
+     "RFC 5322 3.4: a group must end with ;"},
+    {"\"Johnson, Joe <joe@joe.com>\" joe@joe.com", FROM_UNPARSEABLE,
+     "RFC 5322 3.4: a display name needs an <angle-addr>"},
+    {"\"( bob@bob.com)\" joe@joe.com", FROM_UNPARSEABLE,
+     "RFC 5322 3.4: a display name needs an <angle-addr>"},
 };
 
 static const struct deviation *find_deviation(const char *in)
@@ -94,10 +94,11 @@ static void run_alignment(const struct dmarc_ctx *dc, char **f)
 	if (nseen < 64)
 		snprintf(seen[nseen++], sizeof(seen[0]), "%s", key);
 	if (dots && want) {
-		tap_line(!got, NULL,
-			 "align %s %s mode=%s: %s, OpenDMARC strips the dots and aligns; rule: a name "
-			 "with empty labels aligns with nothing (RFC 1035 2.3.1)",
-			 f[2], f[3], f[4], got ? "aligned" : "not aligned");
+		tap_line(
+		    !got, NULL,
+		    "align %s %s mode=%s: %s, OpenDMARC strips the dots and aligns; rule: a name "
+		    "with empty labels aligns with nothing (RFC 1035 2.3.1)",
+		    f[2], f[3], f[4], got ? "aligned" : "not aligned");
 		return;
 	}
 	tap_line(got == want, NULL, "align %s %s mode=%s: %s (expected %s)", f[2], f[3], f[4],
@@ -119,13 +120,15 @@ static void run_row(const struct dmarc_ctx *dc, char **f)
 		}
 		got = dmarc_org_domain(dc, f[2]);
 		if (!strcmp(f[2], "foo.bar.kawasaki.jp")) /* the only oracle is OpenDMARC */
-			tap_line(got && !strcmp(got, f[2]), NULL,
-				 "org domain %s -> %s, OpenDMARC %s; rule: PSL wildcard *.kawasaki.jp "
-				 "makes bar.kawasaki.jp a public suffix (OpenDMARC ignores wildcards)",
-				 f[2], got ? got : "null", f[5]);
+			tap_line(
+			    got && !strcmp(got, f[2]), NULL,
+			    "org domain %s -> %s, OpenDMARC %s; rule: PSL wildcard *.kawasaki.jp "
+			    "makes bar.kawasaki.jp a public suffix (OpenDMARC ignores wildcards)",
+			    f[2], got ? got : "null", f[5]);
 		else
-			tap_line(got && !strcmp(got, f[5]), NULL, "org domain %s -> %s (OpenDMARC %s)",
-				 f[2], got ? got : "null", f[5]);
+			tap_line(got && !strcmp(got, f[5]), NULL,
+				 "org domain %s -> %s (OpenDMARC %s)", f[2], got ? got : "null",
+				 f[5]);
 		free(got);
 	} else if (!strncmp(f[0], "util_finddomain", 15)) {
 		run_finddomain(f[2], f[6]);

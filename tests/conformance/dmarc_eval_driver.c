@@ -30,7 +30,7 @@
 
 static enum spf_result spf_parse(const char *s)
 {
-	static const char *const names[] = {"none",     "neutral",   "pass",     "fail",
+	static const char *const names[] = {"none",	"neutral",   "pass",	 "fail",
 					    "softfail", "temperror", "permerror"};
 	size_t i;
 

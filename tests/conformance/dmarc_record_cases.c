@@ -44,8 +44,7 @@ static bool same_fields(const struct dmarc_record *a, const struct dmarc_record 
 {
 	return a->p == b->p && a->sp == b->sp && a->np == b->np &&
 	       a->adkim_strict == b->adkim_strict && a->aspf_strict == b->aspf_strict &&
-	       a->pct == b->pct && a->testing == b->testing &&
-	       (a->fo == NULL) == (b->fo == NULL);
+	       a->pct == b->pct && a->testing == b->testing && (a->fo == NULL) == (b->fo == NULL);
 }
 
 /* The last non-empty ';' element: its tag name into tag, and the record
@@ -71,14 +70,15 @@ static void split_last(const char *txt, char *tag, size_t tagsz, char *rest, siz
 
 static char od_policy_char(enum dmarc_policy p)
 {
-	return p == DMARC_POLICY_NONE ? 'n' : p == DMARC_POLICY_QUARANTINE ? 'q'
-		: p == DMARC_POLICY_REJECT ? 'r' : '-';
+	return p == DMARC_POLICY_NONE	      ? 'n'
+	       : p == DMARC_POLICY_QUARANTINE ? 'q'
+	       : p == DMARC_POLICY_REJECT     ? 'r'
+					      : '-';
 }
 
 /* Compares our fields with OpenDMARC's "p=n sp=- pct=100 adkim=r aspf=r".
  * Returns NULL when equal, else a description. */
-static const char *fields_differ(const struct dmarc_record *r, const char *od, char *buf,
-				 size_t sz)
+static const char *fields_differ(const struct dmarc_record *r, const char *od, char *buf, size_t sz)
 {
 	char p, sp, ad, as;
 	int pct;
@@ -97,8 +97,8 @@ static const char *fields_differ(const struct dmarc_record *r, const char *od, c
 }
 
 /* An invalid value of tag: returns the line's verdict. */
-static bool judge_bad_value(const char *txt, bool ours, const struct dmarc_record *rec,
-			    char *why, size_t sz)
+static bool judge_bad_value(const char *txt, bool ours, const struct dmarc_record *rec, char *why,
+			    size_t sz)
 {
 	char tag[32], rest[2048];
 	struct dmarc_record without;
@@ -193,8 +193,8 @@ static void run_row(char **f, struct counts *c)
 			ok = false;
 		tap_line(ok, NULL, "[%s] %s, expected %s (%s)%s%s%s%s", txt,
 			 ours ? "record" : "not a record", want ? "record" : "not a record", exp,
-			 which_upstream(od_valid, md_valid, ours), diff ? ": " : "", diff ? diff : "",
-			 rule);
+			 which_upstream(od_valid, md_valid, ours), diff ? ": " : "",
+			 diff ? diff : "", rule);
 	}
 	if (ours)
 		dmarc_record_clear(&rec);

@@ -54,8 +54,8 @@ static void check(const struct dmarc_ctx *dc, const char *in, const char *want, 
 
 static void run_opendmarc_diffs(const struct dmarc_ctx *dc)
 {
-	char *path = getenv("CONFORMANCE_DIR") ? conformance_path("psl/test_psl-vs-opendmarc.tsv")
-					       : NULL;
+	char *path =
+	    getenv("CONFORMANCE_DIR") ? conformance_path("psl/test_psl-vs-opendmarc.tsv") : NULL;
 	char line[1024], *f[6];
 	FILE *fp;
 
@@ -67,7 +67,8 @@ static void run_opendmarc_diffs(const struct dmarc_ctx *dc)
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		if (line[0] == '#' || tsv_split(line, f, 6) < 5 || strcmp(f[4], "DIFF") != 0)
 			continue;
-		check(dc, f[0], !strcmp(f[1], "null") ? NULL : f[1], "libopendmarc got this wrong: ");
+		check(dc, f[0], !strcmp(f[1], "null") ? NULL : f[1],
+		      "libopendmarc got this wrong: ");
 	}
 	fclose(fp);
 	free(path);

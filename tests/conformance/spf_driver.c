@@ -36,8 +36,8 @@ enum { F_SCEN, F_ID, F_SPEC, F_HELO, F_HOST, F_FROM, F_RESULTS, F_EXP, F_N };
 static const struct {
 	const char *id, *rule;
 } known[] = {
-	/* none: every test of the suite passes */
-	{NULL, NULL},
+    /* none: every test of the suite passes */
+    {NULL, NULL},
 };
 
 static const char *known_rule(const char *id)

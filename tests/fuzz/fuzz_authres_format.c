@@ -111,8 +111,8 @@ static void check_output(const char *id, const char *out)
 				   (size_t)(p - out), out);
 			continue;
 		}
-		FUZZ_CHECK((c >= 0x20 && c < 0x7f) || c == '\t',
-			   "byte 0x%02x at %zu in:\n%s", c, (size_t)(p - out), out);
+		FUZZ_CHECK((c >= 0x20 && c < 0x7f) || c == '\t', "byte 0x%02x at %zu in:\n%s", c,
+			   (size_t)(p - out), out);
 	}
 	FUZZ_CHECK(authres_valid(out), "authres_valid() rejects our own:\n%s", out);
 	/* An empty id is written as "", which the reader takes for no id. */

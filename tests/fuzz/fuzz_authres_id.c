@@ -33,8 +33,8 @@ static void check_id(const char *id)
 		up[len + 1] = '\0';
 		FUZZ_CHECK(authres_id_equal(id, up), "\"%s\" != \"%s\"", id, up);
 	}
-	FUZZ_CHECK(!authres_id_equal(id, NULL) && !authres_id_equal(NULL, id),
-		   "NULL equals \"%s\"", id);
+	FUZZ_CHECK(!authres_id_equal(id, NULL) && !authres_id_equal(NULL, id), "NULL equals \"%s\"",
+		   id);
 	free(up);
 }
 

@@ -50,7 +50,8 @@ static void check_name(const uint8_t *data, size_t size)
 		org = dmarc_org_domain(dctx, norm);
 		if (org != NULL) {
 			FUZZ_CHECK(dmarc_aligned(dctx, norm, org, false),
-				   "\"%s\" not relaxed-aligned with its org domain \"%s\"", norm, org);
+				   "\"%s\" not relaxed-aligned with its org domain \"%s\"", norm,
+				   org);
 			free(org);
 		}
 	}

@@ -19,7 +19,13 @@
 #include "fuzz_dns.h"
 #include "util/xalloc.h"
 
-#define RSA_KEY "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA0gTPYxOQ4sIhZX5ihdzLii9ip7N0+s/nQ2TDC+lG0ZPyRPvrhqU7FeAbF9+o2TXkNcXvn/FjlDpwFW5lxTMmzbeN0DtB09093jVDB3iRBGXydixaBKxCD1/1SkcJ1gK/ph5Sm0ze5kw63y+bIeGu0L1HCEot/Jm6dmHx2c7Qq/9HTCxZjBoERwsWamhEyiDpJNDDU++r0KGIeHSlo1JGnVfHpsg/OemyMJqqcBh8ciW01pWxlnoB1Jg4j0sbc9OSVCLaWJzpp+lHlPAYNZFO2t4lOCRmu/mB4vOXIDKPvCtZX1FyNYA7NMBIxR4i5NY3XQVQhaNGbWfhQQjpwxW9BwIDAQAB"
+#define RSA_KEY                                                                                    \
+	"MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA0gTPYxOQ4sIhZX5ihdzLii9ip7N0+s/"              \
+	"nQ2TDC+lG0ZPyRPvrhqU7FeAbF9+o2TXkNcXvn/FjlDpwFW5lxTMmzbeN0DtB09093jVDB3iRBGXydixaBKxCD1/" \
+	"1SkcJ1gK/ph5Sm0ze5kw63y+bIeGu0L1HCEot/Jm6dmHx2c7Qq/"                                      \
+	"9HTCxZjBoERwsWamhEyiDpJNDDU++r0KGIeHSlo1JGnVfHpsg/"                                       \
+	"OemyMJqqcBh8ciW01pWxlnoB1Jg4j0sbc9OSVCLaWJzpp+lHlPAYNZFO2t4lOCRmu/"                       \
+	"mB4vOXIDKPvCtZX1FyNYA7NMBIxR4i5NY3XQVQhaNGbWfhQQjpwxW9BwIDAQAB"
 #define ED_KEY "uSDMGMfcy48rozITo84WZGmWQavmOEnZfFtJVExhiBg="
 
 #define TEMPFAIL 0
@@ -31,70 +37,69 @@ struct zrow {
 };
 
 static const struct zrow zone[] = {
-	{"example.com", DNS_T_TXT,
-	 "v=spf1 mx:example.com/24 a:mail.example.com include:_spf.example.com "
-	 "exists:%{ir}.%{l1r-}.ex.%{d} ptr:example.com -all"},
-	{"example.com", DNS_T_TXT, "google-site-verification=not-spf"},
-	{"example.com", DNS_T_A, "192.0.2.10"},
-	{"example.com", DNS_T_AAAA, "2001:db8::10"},
-	{"example.com", DNS_T_MX, "10 mail.example.com"},
-	{"example.com", DNS_T_MX, "20 mx2.example.com"},
-	{"mail.example.com", DNS_T_A, "192.0.2.25"},
-	{"mail.example.com", DNS_T_AAAA, "2001:db8::25"},
-	{"mail.example.com", DNS_T_TXT, "v=spf1 a ip6:2001:db8::/32 -all"},
-	{"mx2.example.com", DNS_T_A, "192.0.2.26"},
-	{"_spf.example.com", DNS_T_TXT, "v=spf1 ip4:198.51.100.0/24 ip6:2001:db8:1::/48 ~all"},
-	{"9.113.0.203.user.ex.example.com", DNS_T_A, "127.0.0.2"},
-	{"25.2.0.192.in-addr.arpa", DNS_T_PTR, "mail.example.com"},
-	{"9.113.0.203.in-addr.arpa", DNS_T_PTR, "host.example.net"},
-	{"9.113.0.203.in-addr.arpa", DNS_T_PTR, "mail.example.com"},
-	{"5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", DNS_T_PTR,
-	 "mail.example.com"},
-	{"_dmarc.example.com", DNS_T_TXT,
-	 "v=DMARC1; p=reject; sp=quarantine; np=reject; pct=100; "
-	 "rua=mailto:dmarc@example.com; adkim=r; aspf=r"},
-	{"sel2048._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=rsa; p=" RSA_KEY},
-	{"ed._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=ed25519; p=" ED_KEY},
-	{"testing._domainkey.example.com", DNS_T_TXT, "v=DKIM1; t=y; k=rsa; p=" RSA_KEY},
-	{"revoked._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=rsa; p="},
-	{"bad._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=rsa; p=AAAA!!"},
-	{"tf._domainkey.example.com", TEMPFAIL, NULL},
+    {"example.com", DNS_T_TXT,
+     "v=spf1 mx:example.com/24 a:mail.example.com include:_spf.example.com "
+     "exists:%{ir}.%{l1r-}.ex.%{d} ptr:example.com -all"},
+    {"example.com", DNS_T_TXT, "google-site-verification=not-spf"},
+    {"example.com", DNS_T_A, "192.0.2.10"},
+    {"example.com", DNS_T_AAAA, "2001:db8::10"},
+    {"example.com", DNS_T_MX, "10 mail.example.com"},
+    {"example.com", DNS_T_MX, "20 mx2.example.com"},
+    {"mail.example.com", DNS_T_A, "192.0.2.25"},
+    {"mail.example.com", DNS_T_AAAA, "2001:db8::25"},
+    {"mail.example.com", DNS_T_TXT, "v=spf1 a ip6:2001:db8::/32 -all"},
+    {"mx2.example.com", DNS_T_A, "192.0.2.26"},
+    {"_spf.example.com", DNS_T_TXT, "v=spf1 ip4:198.51.100.0/24 ip6:2001:db8:1::/48 ~all"},
+    {"9.113.0.203.user.ex.example.com", DNS_T_A, "127.0.0.2"},
+    {"25.2.0.192.in-addr.arpa", DNS_T_PTR, "mail.example.com"},
+    {"9.113.0.203.in-addr.arpa", DNS_T_PTR, "host.example.net"},
+    {"9.113.0.203.in-addr.arpa", DNS_T_PTR, "mail.example.com"},
+    {"5.2.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6.arpa", DNS_T_PTR,
+     "mail.example.com"},
+    {"_dmarc.example.com", DNS_T_TXT,
+     "v=DMARC1; p=reject; sp=quarantine; np=reject; pct=100; "
+     "rua=mailto:dmarc@example.com; adkim=r; aspf=r"},
+    {"sel2048._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=rsa; p=" RSA_KEY},
+    {"ed._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=ed25519; p=" ED_KEY},
+    {"testing._domainkey.example.com", DNS_T_TXT, "v=DKIM1; t=y; k=rsa; p=" RSA_KEY},
+    {"revoked._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=rsa; p="},
+    {"bad._domainkey.example.com", DNS_T_TXT, "v=DKIM1; k=rsa; p=AAAA!!"},
+    {"tf._domainkey.example.com", TEMPFAIL, NULL},
 
-	{"example.org", DNS_T_TXT, "v=spf1 redirect=example.com"},
-	{"example.org", DNS_T_MX, "0 mail.example.com"},
-	{"_dmarc.example.org", DNS_T_TXT, "v=DMARC1; p=quarantine; pct=50; adkim=s; aspf=s"},
-	{"sel2048._domainkey.example.org", DNS_T_TXT, "v=DKIM1; k=rsa; p=" RSA_KEY},
-	{"ed._domainkey.example.org", DNS_T_TXT, "v=DKIM1; k=ed25519; h=sha256; p=" ED_KEY},
-	{"sub.example.org", DNS_T_A, "192.0.2.40"},
+    {"example.org", DNS_T_TXT, "v=spf1 redirect=example.com"},
+    {"example.org", DNS_T_MX, "0 mail.example.com"},
+    {"_dmarc.example.org", DNS_T_TXT, "v=DMARC1; p=quarantine; pct=50; adkim=s; aspf=s"},
+    {"sel2048._domainkey.example.org", DNS_T_TXT, "v=DKIM1; k=rsa; p=" RSA_KEY},
+    {"ed._domainkey.example.org", DNS_T_TXT, "v=DKIM1; k=ed25519; h=sha256; p=" ED_KEY},
+    {"sub.example.org", DNS_T_A, "192.0.2.40"},
 
-	{"example.net", DNS_T_TXT, "v=spf1 a:mail.%{d2} -all exp=exp.%{d}"},
-	{"exp.example.net", DNS_T_TXT,
-	 "%{i} is not one of %{d}'s designated mail servers (%{s} %{h} %{v} %{c} %{r} %{t} %{p})"},
-	{"host.example.net", DNS_T_A, "203.0.113.9"},
-	{"_dmarc.example.net", DNS_T_TXT, "v=DMARC1; p=none; t=y; rua=mailto:a@example.net"},
-	{"sel2048._domainkey.example.net", DNS_T_TXT, "v=DKIM1; k=rsa; p=" RSA_KEY},
+    {"example.net", DNS_T_TXT, "v=spf1 a:mail.%{d2} -all exp=exp.%{d}"},
+    {"exp.example.net", DNS_T_TXT,
+     "%{i} is not one of %{d}'s designated mail servers (%{s} %{h} %{v} %{c} %{r} %{t} %{p})"},
+    {"host.example.net", DNS_T_A, "203.0.113.9"},
+    {"_dmarc.example.net", DNS_T_TXT, "v=DMARC1; p=none; t=y; rua=mailto:a@example.net"},
+    {"sel2048._domainkey.example.net", DNS_T_TXT, "v=DKIM1; k=rsa; p=" RSA_KEY},
 
-	{"example.co.uk", DNS_T_TXT, "v=spf1 include:tempfail.example.com -all"},
-	{"_dmarc.example.co.uk", DNS_T_TXT, "v=DMARC1; p=reject; sp=none; np=quarantine; t=n"},
-	{"sub.example.co.uk", DNS_T_A, "192.0.2.30"},
-	{"tempfail.example.com", TEMPFAIL, NULL},
-	{"_dmarc.tempfail.example.com", TEMPFAIL, NULL},
-	{"twospf.example.com", DNS_T_TXT, "v=spf1 -all"},
-	{"twospf.example.com", DNS_T_TXT, "v=spf1 +all"},
-	{"_dmarc.twospf.example.com", DNS_T_TXT, "v=DMARC1; p=reject"},
-	{"_dmarc.twospf.example.com", DNS_T_TXT, "v=DMARC1; p=none"},
-	{"loop.example.com", DNS_T_TXT, "v=spf1 include:loop.example.com -all"},
-	{"void.example.com", DNS_T_TXT,
-	 "v=spf1 a:nx1.example.com a:nx2.example.com a:nx3.example.com -all"},
-	{"many.example.com", DNS_T_TXT,
-	 "v=spf1 a a a a a a a a a mx mx include:example.org -all"},
-	{"_dmarc.bogus.example.com", DNS_T_TXT, "v=DMARC1; p=bogus; rua=mailto:x@example.com"},
-	{"bogus.example.com", DNS_T_TXT, "v=spf1 ip4:192.0.2.0/33 -all"},
-	{"long.example.com", DNS_T_TXT,
-	 "v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 ip4:192.0.2.3 ip4:192.0.2.4 ip4:192.0.2.5 "
-	 "ip4:192.0.2.6 ip4:192.0.2.7 ip4:192.0.2.8 ip4:192.0.2.9 ip4:192.0.2.10 "
-	 "ip4:192.0.2.11 ip4:192.0.2.12 ip4:192.0.2.13 ip4:192.0.2.14 ip4:192.0.2.15 "
-	 "ip4:192.0.2.16 ip4:192.0.2.17 ip4:192.0.2.18 ip4:192.0.2.19 ip4:192.0.2.20 ?all"},
+    {"example.co.uk", DNS_T_TXT, "v=spf1 include:tempfail.example.com -all"},
+    {"_dmarc.example.co.uk", DNS_T_TXT, "v=DMARC1; p=reject; sp=none; np=quarantine; t=n"},
+    {"sub.example.co.uk", DNS_T_A, "192.0.2.30"},
+    {"tempfail.example.com", TEMPFAIL, NULL},
+    {"_dmarc.tempfail.example.com", TEMPFAIL, NULL},
+    {"twospf.example.com", DNS_T_TXT, "v=spf1 -all"},
+    {"twospf.example.com", DNS_T_TXT, "v=spf1 +all"},
+    {"_dmarc.twospf.example.com", DNS_T_TXT, "v=DMARC1; p=reject"},
+    {"_dmarc.twospf.example.com", DNS_T_TXT, "v=DMARC1; p=none"},
+    {"loop.example.com", DNS_T_TXT, "v=spf1 include:loop.example.com -all"},
+    {"void.example.com", DNS_T_TXT,
+     "v=spf1 a:nx1.example.com a:nx2.example.com a:nx3.example.com -all"},
+    {"many.example.com", DNS_T_TXT, "v=spf1 a a a a a a a a a mx mx include:example.org -all"},
+    {"_dmarc.bogus.example.com", DNS_T_TXT, "v=DMARC1; p=bogus; rua=mailto:x@example.com"},
+    {"bogus.example.com", DNS_T_TXT, "v=spf1 ip4:192.0.2.0/33 -all"},
+    {"long.example.com", DNS_T_TXT,
+     "v=spf1 ip4:192.0.2.1 ip4:192.0.2.2 ip4:192.0.2.3 ip4:192.0.2.4 ip4:192.0.2.5 "
+     "ip4:192.0.2.6 ip4:192.0.2.7 ip4:192.0.2.8 ip4:192.0.2.9 ip4:192.0.2.10 "
+     "ip4:192.0.2.11 ip4:192.0.2.12 ip4:192.0.2.13 ip4:192.0.2.14 ip4:192.0.2.15 "
+     "ip4:192.0.2.16 ip4:192.0.2.17 ip4:192.0.2.18 ip4:192.0.2.19 ip4:192.0.2.20 ?all"},
 };
 
 static char *extra_name;

@@ -32,18 +32,18 @@
 #define MAX_HEADER_FIELDS 2000
 
 static const char *const configs[4] = {
-	"authserv_id = \"mx.fuzz.test\";\n",
-	"authserv_id = \"mx.fuzz.test\";\n"
-	"spf = { check_helo = false; };\n"
-	"dmarc = { pct = \"ignore\"; };\n"
-	"policy = { untrusted_authserv_ids = [ \"example.com\", \"Mx.Example.Org.\" ]; };\n",
-	"authserv_id = \"mx.fuzz.test\";\n"
-	"dkim = { min_key_bits = 2048; max_signatures = 2; };\n"
-	"policy = { mode = \"monitor\"; on_error = \"accept\"; dmarc_reject = \"quarantine\"; };\n",
-	"authserv_id = \"mx.fuzz.test\";\n"
-	"spf = { lookup_limit = 3; void_lookup_limit = 0; mx_limit = 1; ptr_limit = 1; };\n"
-	"policy = { quarantine = \"header\"; no_from = \"accept\";"
-	" multiple_from_domains = \"tempfail\"; };\n",
+    "authserv_id = \"mx.fuzz.test\";\n",
+    "authserv_id = \"mx.fuzz.test\";\n"
+    "spf = { check_helo = false; };\n"
+    "dmarc = { pct = \"ignore\"; };\n"
+    "policy = { untrusted_authserv_ids = [ \"example.com\", \"Mx.Example.Org.\" ]; };\n",
+    "authserv_id = \"mx.fuzz.test\";\n"
+    "dkim = { min_key_bits = 2048; max_signatures = 2; };\n"
+    "policy = { mode = \"monitor\"; on_error = \"accept\"; dmarc_reject = \"quarantine\"; };\n",
+    "authserv_id = \"mx.fuzz.test\";\n"
+    "spf = { lookup_limit = 3; void_lookup_limit = 0; mx_limit = 1; ptr_limit = 1; };\n"
+    "policy = { quarantine = \"header\"; no_from = \"accept\";"
+    " multiple_from_domains = \"tempfail\"; };\n",
 };
 
 static const size_t chunk_sizes[8] = {65536, 1, 2, 3, 64, 1000, 4096, 7};
@@ -143,7 +143,7 @@ static void check_verdict(struct message *m, const struct verdict *v)
 	FUZZ_CHECK(v->author <= AUTHOR_UNPARSEABLE, "author %d", (int)v->author);
 	for (i = 0; i < v->n_dkim; i++)
 		FUZZ_CHECK(v->dkim[i].result <= DKIMV_PERMERROR && v->dkim[i].domain != NULL &&
-				   v->dkim[i].selector != NULL,
+			       v->dkim[i].selector != NULL,
 			   "dkim[%zu] result %d", i, (int)v->dkim[i].result);
 	FUZZ_CHECK(v->reason != NULL, "no reason");
 	FUZZ_CHECK(v->explanation != NULL, "no explanation");

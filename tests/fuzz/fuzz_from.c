@@ -48,7 +48,7 @@ static void check_result(const struct from_result *fr)
 	if (fr->status == FROM_MULTI_SAME_DOMAIN)
 		for (i = 0; i < fr->n_addresses; i++)
 			FUZZ_CHECK(fr->domains[i] != NULL &&
-					   strcasecmp(fr->domains[i], fr->domain) == 0,
+				       strcasecmp(fr->domains[i], fr->domain) == 0,
 				   "address %zu domain \"%s\" != \"%s\"", i,
 				   fr->domains[i] ? fr->domains[i] : "(null)", fr->domain);
 	if (fr->status == FROM_UNPARSEABLE)
@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(a.status == b.status, "from_parse_n %s, from_parse %s",
 			   from_status_name(a.status), from_status_name(b.status));
 		FUZZ_CHECK((a.domain == NULL) == (b.domain == NULL) &&
-				   (a.domain == NULL || strcmp(a.domain, b.domain) == 0),
+			       (a.domain == NULL || strcmp(a.domain, b.domain) == 0),
 			   "domains differ");
 		from_result_clear(&b);
 		free(s);

@@ -38,8 +38,8 @@ static char *next_line(const uint8_t **p, size_t *left)
 
 static void check_outcome(const struct spf_outcome *o)
 {
-	FUZZ_CHECK(o->result >= SPF_RESULT_NONE && o->result <= SPF_RESULT_PERMERROR,
-		   "result %d", (int)o->result);
+	FUZZ_CHECK(o->result >= SPF_RESULT_NONE && o->result <= SPF_RESULT_PERMERROR, "result %d",
+		   (int)o->result);
 	FUZZ_CHECK(spf_result_name(o->result) != NULL, "no name");
 	if (o->explanation != NULL)
 		FUZZ_CHECK(o->result == SPF_RESULT_FAIL, "explanation with %s",
@@ -67,7 +67,7 @@ static void check_parsers(const char *ip, const char *rec, size_t len)
 	if (addr_parse(ip, &a)) {
 		FUZZ_CHECK(addr_format(&a, buf, sizeof(buf)) != NULL, "cannot format %s", ip);
 		FUZZ_CHECK(addr_parse(buf, &b) && a.family == b.family &&
-				   memcmp(a.b, b.b, a.family == AM_AF_INET ? 4 : 16) == 0,
+			       memcmp(a.b, b.b, a.family == AM_AF_INET ? 4 : 16) == 0,
 			   "%s formats as %s, which differs", ip, buf);
 		if (cidr_parse(ip, &c))
 			FUZZ_CHECK(addr_in_cidr(&a, &c), "%s not in its own network", ip);

@@ -69,7 +69,8 @@ static void *worker(void *arg)
 			char *got = describe(names[i]);
 
 			if (strcmp(got, expect[i]) != 0) {
-				fprintf(stderr, "thread answer differs: %s vs %s\n", got, expect[i]);
+				fprintf(stderr, "thread answer differs: %s vs %s\n", got,
+					expect[i]);
 				bad++;
 			}
 			free(got);
@@ -79,9 +80,11 @@ static void *worker(void *arg)
 
 static int type_of(const char *s)
 {
-	static const struct { const char *name; int type; } t[] = {
-		{"A", DNS_T_A}, {"AAAA", DNS_T_AAAA}, {"MX", DNS_T_MX}, {"TXT", DNS_T_TXT},
-		{"PTR", DNS_T_PTR}, {"CNAME", DNS_T_CNAME}, {"NS", DNS_T_NS}};
+	static const struct {
+		const char *name;
+		int type;
+	} t[] = {{"A", DNS_T_A},     {"AAAA", DNS_T_AAAA},   {"MX", DNS_T_MX}, {"TXT", DNS_T_TXT},
+		 {"PTR", DNS_T_PTR}, {"CNAME", DNS_T_CNAME}, {"NS", DNS_T_NS}};
 	size_t i;
 
 	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++)
@@ -158,7 +161,8 @@ int main(int argc, char **argv)
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	printf("sent %lu\n", resolver_query_count(res));
-	printf("elapsed %ld\n", (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
+	printf("elapsed %ld\n",
+	       (long)((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000));
 	for (i = 0; i < n_names; i++)
 		free(expect[i]);
 	free(expect);

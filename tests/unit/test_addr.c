@@ -17,27 +17,27 @@ static void test_addr_parse_table(void **state)
 {
 	static const struct {
 		const char *in;
-		int family;       /* 0 = must not parse */
-		const char *out;  /* addr_format() of the result */
+		int family;	 /* 0 = must not parse */
+		const char *out; /* addr_format() of the result */
 	} t[] = {
-		{"192.0.2.1", AM_AF_INET, "192.0.2.1"},
-		{"0.0.0.0", AM_AF_INET, "0.0.0.0"},
-		{"255.255.255.255", AM_AF_INET, "255.255.255.255"},
-		{"2001:DB8::1", AM_AF_INET6, "2001:db8::1"},
-		{"::", AM_AF_INET6, "::"},
-		{"::ffff:1.2.3.4", AM_AF_INET6, "::ffff:1.2.3.4"},
-		{"CAFE:BABE::192.168.218.40", AM_AF_INET6, "cafe:babe::c0a8:da28"},
-		{"1.2.3", 0, NULL},
-		{"1.2.3.4.5", 0, NULL},
-		{"01.2.3.4", 0, NULL},
-		{"256.1.1.1", 0, NULL},
-		{"1.2.3.4:8080", 0, NULL},
-		{"1.2.3.4/32", 0, NULL},
-		{" 1.2.3.4", 0, NULL},
-		{":CAFE::BABE", 0, NULL},
-		{"1::2::3", 0, NULL},
-		{"[::1]", 0, NULL},
-		{"", 0, NULL},
+	    {"192.0.2.1", AM_AF_INET, "192.0.2.1"},
+	    {"0.0.0.0", AM_AF_INET, "0.0.0.0"},
+	    {"255.255.255.255", AM_AF_INET, "255.255.255.255"},
+	    {"2001:DB8::1", AM_AF_INET6, "2001:db8::1"},
+	    {"::", AM_AF_INET6, "::"},
+	    {"::ffff:1.2.3.4", AM_AF_INET6, "::ffff:1.2.3.4"},
+	    {"CAFE:BABE::192.168.218.40", AM_AF_INET6, "cafe:babe::c0a8:da28"},
+	    {"1.2.3", 0, NULL},
+	    {"1.2.3.4.5", 0, NULL},
+	    {"01.2.3.4", 0, NULL},
+	    {"256.1.1.1", 0, NULL},
+	    {"1.2.3.4:8080", 0, NULL},
+	    {"1.2.3.4/32", 0, NULL},
+	    {" 1.2.3.4", 0, NULL},
+	    {":CAFE::BABE", 0, NULL},
+	    {"1::2::3", 0, NULL},
+	    {"[::1]", 0, NULL},
+	    {"", 0, NULL},
 	};
 	char buf[AM_ADDR_STRLEN];
 	struct am_addr a;
@@ -68,7 +68,7 @@ static void test_addr_unmap(void **state)
 	assert_true(addr_parse("1.2.3.4", &v4));
 	assert_memory_equal(&a, &v4, sizeof(a));
 	assert_string_equal(addr_format(&a, buf, sizeof(buf)), "1.2.3.4");
-	assert_false(addr_unmap(&a)); /* already IPv4 */
+	assert_false(addr_unmap(&a));		  /* already IPv4 */
 	assert_true(addr_parse("::1.2.3.4", &a)); /* IPv4-compatible, not mapped */
 	assert_false(addr_unmap(&a));
 	assert_int_equal(a.family, AM_AF_INET6);
@@ -82,25 +82,25 @@ static void test_cidr_parse_table(void **state)
 		const char *net;
 		unsigned prefix;
 	} t[] = {
-		{"192.0.2.0/24", true, "192.0.2.0", 24},
-		{"192.0.2.77/24", true, "192.0.2.0", 24},
-		{"192.0.2.77", true, "192.0.2.77", 32},
-		{"1.1.1.1/0", true, "0.0.0.0", 0},
-		{"10.0.0.0/8", true, "10.0.0.0", 8},
-		{"172.16.5.4/12", true, "172.16.0.0", 12},
-		{"2001:db8::/32", true, "2001:db8::", 32},
-		{"CAFE:BABE:8000::/33", true, "cafe:babe:8000::", 33},
-		{"cafe:babe:ffff::/33", true, "cafe:babe:8000::", 33},
-		{"::1", true, "::1", 128},
-		{"::/0", true, "::", 0},
-		{"1.2.3.4/33", false, NULL, 0},
-		{"1.2.3.4/032", false, NULL, 0},
-		{"1.2.3.4/", false, NULL, 0},
-		{"1.2.3.4//32", false, NULL, 0},
-		{"1.2.3.4/-1", false, NULL, 0},
-		{"::/129", false, NULL, 0},
-		{"/24", false, NULL, 0},
-		{"example.com/24", false, NULL, 0},
+	    {"192.0.2.0/24", true, "192.0.2.0", 24},
+	    {"192.0.2.77/24", true, "192.0.2.0", 24},
+	    {"192.0.2.77", true, "192.0.2.77", 32},
+	    {"1.1.1.1/0", true, "0.0.0.0", 0},
+	    {"10.0.0.0/8", true, "10.0.0.0", 8},
+	    {"172.16.5.4/12", true, "172.16.0.0", 12},
+	    {"2001:db8::/32", true, "2001:db8::", 32},
+	    {"CAFE:BABE:8000::/33", true, "cafe:babe:8000::", 33},
+	    {"cafe:babe:ffff::/33", true, "cafe:babe:8000::", 33},
+	    {"::1", true, "::1", 128},
+	    {"::/0", true, "::", 0},
+	    {"1.2.3.4/33", false, NULL, 0},
+	    {"1.2.3.4/032", false, NULL, 0},
+	    {"1.2.3.4/", false, NULL, 0},
+	    {"1.2.3.4//32", false, NULL, 0},
+	    {"1.2.3.4/-1", false, NULL, 0},
+	    {"::/129", false, NULL, 0},
+	    {"/24", false, NULL, 0},
+	    {"example.com/24", false, NULL, 0},
 	};
 	char buf[AM_ADDR_STRLEN];
 	struct am_cidr c;
@@ -125,21 +125,21 @@ static void test_addr_in_cidr_table(void **state)
 		const char *addr, *cidr;
 		bool in;
 	} t[] = {
-		{"192.0.2.1", "192.0.2.0/24", true},
-		{"192.0.3.1", "192.0.2.0/24", false},
-		{"192.0.2.1", "192.0.2.1", true},
-		{"192.0.2.2", "192.0.2.1", false},
-		{"192.0.2.3", "192.0.2.2/31", true},
-		{"1.2.3.4", "0.0.0.0/0", true},
-		{"::ffff:192.0.2.1", "192.0.2.0/24", true},  /* mapped client, IPv4 network */
-		{"192.0.2.1", "::ffff:192.0.2.0/120", false}, /* IPv4 never matches IPv6 */
-		{"1.2.3.4", "::/0", false},
-		{"2001:db8::1", "0.0.0.0/0", false},
-		{"2001:db8::1", "2001:db8::/32", true},
-		{"2001:db9::1", "2001:db8::/32", false},
-		{"cafe:babe:8000::", "cafe:babe:8000::/33", true},
-		{"cafe:babe:7fff::", "cafe:babe:8000::/33", false},
-		{"deaf:babe::cab:fee", "::/0", true},
+	    {"192.0.2.1", "192.0.2.0/24", true},
+	    {"192.0.3.1", "192.0.2.0/24", false},
+	    {"192.0.2.1", "192.0.2.1", true},
+	    {"192.0.2.2", "192.0.2.1", false},
+	    {"192.0.2.3", "192.0.2.2/31", true},
+	    {"1.2.3.4", "0.0.0.0/0", true},
+	    {"::ffff:192.0.2.1", "192.0.2.0/24", true},	  /* mapped client, IPv4 network */
+	    {"192.0.2.1", "::ffff:192.0.2.0/120", false}, /* IPv4 never matches IPv6 */
+	    {"1.2.3.4", "::/0", false},
+	    {"2001:db8::1", "0.0.0.0/0", false},
+	    {"2001:db8::1", "2001:db8::/32", true},
+	    {"2001:db9::1", "2001:db8::/32", false},
+	    {"cafe:babe:8000::", "cafe:babe:8000::/33", true},
+	    {"cafe:babe:7fff::", "cafe:babe:8000::/33", false},
+	    {"deaf:babe::cab:fee", "::/0", true},
 	};
 	struct am_addr a;
 	struct am_cidr c;
@@ -181,11 +181,9 @@ static void test_addr_bytes_and_prefix(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_addr_parse_table),
-		cmocka_unit_test(test_addr_unmap),
-		cmocka_unit_test(test_cidr_parse_table),
-		cmocka_unit_test(test_addr_in_cidr_table),
-		cmocka_unit_test(test_addr_bytes_and_prefix),
+	    cmocka_unit_test(test_addr_parse_table),	  cmocka_unit_test(test_addr_unmap),
+	    cmocka_unit_test(test_cidr_parse_table),	  cmocka_unit_test(test_addr_in_cidr_table),
+	    cmocka_unit_test(test_addr_bytes_and_prefix),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,34 +37,34 @@ static void test_value(void **state)
 {
 	static char longv[400], longwant[AUTHRES_VALUE_MAX + 1];
 	const struct str_case cases[] = {
-		{"example.com", "example.com"},
-		{"user@example.com", "user@example.com"},
-		{"first.last+tag@sub.example.com", "first.last+tag@sub.example.com"},
-		{"@example.com", "@example.com"},
-		{"rsa-sha256", "rsa-sha256"},
-		{"abc+DEF9", "abc+DEF9"},
-		{"", "\"\""},
-		{"example.net(.example.com", "\"example.net(.example.com\""},
-		{"a;dkim=pass", "\"a;dkim=pass\""},
-		{"x\"y", "\"x\\\"y\""},
-		{"a\\b", "\"a\\\\b\""},
-		{"\r\nX-Injected: 1", "\"??X-Injected: 1\""},
-		{"caf\xc3\xa9.example", "\"caf??.example\""},
-		{"tab\there", "\"tab?here\""},
-		{"del\x7f", "\"del?\""},
-		{"john doe@example.com", "\"john doe@example.com\""},
-		{"a..b@example.com", "\"a..b@example.com\""},
-		{".a@example.com", "\".a@example.com\""},
-		{"a=b@example.com", "\"a=b@example.com\""},
-		{"user@exa_mple.com", "\"user@exa_mple.com\""},
-		{"user@example.com.", "\"user@example.com.\""},
-		{"user@-example.com", "\"user@-example.com\""},
-		{"user@example-.com", "\"user@example-.com\""},
-		{"a@b@example.com", "\"a@b@example.com\""},
-		{"Qgi/FoC0", "\"Qgi/FoC0\""},
-		{"(comment)", "\"(comment)\""},
-		{"reason=\"x\"", "\"reason=\\\"x\\\"\""},
-		{longv, longwant},
+	    {"example.com", "example.com"},
+	    {"user@example.com", "user@example.com"},
+	    {"first.last+tag@sub.example.com", "first.last+tag@sub.example.com"},
+	    {"@example.com", "@example.com"},
+	    {"rsa-sha256", "rsa-sha256"},
+	    {"abc+DEF9", "abc+DEF9"},
+	    {"", "\"\""},
+	    {"example.net(.example.com", "\"example.net(.example.com\""},
+	    {"a;dkim=pass", "\"a;dkim=pass\""},
+	    {"x\"y", "\"x\\\"y\""},
+	    {"a\\b", "\"a\\\\b\""},
+	    {"\r\nX-Injected: 1", "\"??X-Injected: 1\""},
+	    {"caf\xc3\xa9.example", "\"caf??.example\""},
+	    {"tab\there", "\"tab?here\""},
+	    {"del\x7f", "\"del?\""},
+	    {"john doe@example.com", "\"john doe@example.com\""},
+	    {"a..b@example.com", "\"a..b@example.com\""},
+	    {".a@example.com", "\".a@example.com\""},
+	    {"a=b@example.com", "\"a=b@example.com\""},
+	    {"user@exa_mple.com", "\"user@exa_mple.com\""},
+	    {"user@example.com.", "\"user@example.com.\""},
+	    {"user@-example.com", "\"user@-example.com\""},
+	    {"user@example-.com", "\"user@example-.com\""},
+	    {"a@b@example.com", "\"a@b@example.com\""},
+	    {"Qgi/FoC0", "\"Qgi/FoC0\""},
+	    {"(comment)", "\"(comment)\""},
+	    {"reason=\"x\"", "\"reason=\\\"x\\\"\""},
+	    {longv, longwant},
 	};
 	size_t i;
 
@@ -137,14 +137,15 @@ static void test_format_exact(void **state)
 	(void)state;
 	v.dkim = sigs;
 	v.n_dkim = 1;
-	check_format("all pass", &v,
-		     " mx.example.org;\n"
-		     "\tspf=pass smtp.mailfrom=user@example.com;\n"
-		     "\tspf=pass smtp.helo=mail.example.com;\n"
-		     "\tdkim=pass (2048-bit key) header.d=example.com header.s=sel1\n"
-		     "\t\theader.a=rsa-sha256 header.b=abcdEFGH;\n"
-		     "\tdmarc=pass (p=reject sp=quarantine pct=100 dis=none) header.from=example.com\n"
-		     "\t\tpolicy.dmarc=reject");
+	check_format(
+	    "all pass", &v,
+	    " mx.example.org;\n"
+	    "\tspf=pass smtp.mailfrom=user@example.com;\n"
+	    "\tspf=pass smtp.helo=mail.example.com;\n"
+	    "\tdkim=pass (2048-bit key) header.d=example.com header.s=sel1\n"
+	    "\t\theader.a=rsa-sha256 header.b=abcdEFGH;\n"
+	    "\tdmarc=pass (p=reject sp=quarantine pct=100 dis=none) header.from=example.com\n"
+	    "\t\tpolicy.dmarc=reject");
 
 	/* Nothing found anywhere; no HELO identity. */
 	memset(&v, 0, sizeof(v));
@@ -183,17 +184,18 @@ static void test_format_exact(void **state)
 	v.dmarc.rec.testing = true;
 	v.dmarc.applied = DMARC_POLICY_QUARANTINE;
 	v.dmarc.reason = S("no aligned identifier");
-	check_format("failures", &v,
-		     " mx.example.org;\n"
-		     "\tspf=softfail reason=\"matched ~all\" smtp.mailfrom=user@example.com;\n"
-		     "\tspf=temperror reason=\"DNS timeout\" smtp.helo=mail.example.com;\n"
-		     "\tdkim=fail (testing, l=12) reason=\"body hash mismatch\" header.d=example.com\n"
-		     "\t\theader.s=sel1 header.a=rsa-sha256 header.b=\"ab/dEF=H\";\n"
-		     "\tdkim=policy (512-bit key) reason=\"rsa-sha1 not accepted\" header.d=example.com\n"
-		     "\t\theader.s=sel1 header.a=rsa-sha1 header.b=abcdEFGH;\n"
-		     "\tdmarc=fail (p=reject np=none pct=50 t=y dis=quarantine)\n"
-		     "\t\treason=\"no aligned identifier\" header.from=example.com\n"
-		     "\t\tpolicy.dmarc=quarantine");
+	check_format(
+	    "failures", &v,
+	    " mx.example.org;\n"
+	    "\tspf=softfail reason=\"matched ~all\" smtp.mailfrom=user@example.com;\n"
+	    "\tspf=temperror reason=\"DNS timeout\" smtp.helo=mail.example.com;\n"
+	    "\tdkim=fail (testing, l=12) reason=\"body hash mismatch\" header.d=example.com\n"
+	    "\t\theader.s=sel1 header.a=rsa-sha256 header.b=\"ab/dEF=H\";\n"
+	    "\tdkim=policy (512-bit key) reason=\"rsa-sha1 not accepted\" header.d=example.com\n"
+	    "\t\theader.s=sel1 header.a=rsa-sha1 header.b=abcdEFGH;\n"
+	    "\tdmarc=fail (p=reject np=none pct=50 t=y dis=quarantine)\n"
+	    "\t\treason=\"no aligned identifier\" header.from=example.com\n"
+	    "\t\tpolicy.dmarc=quarantine");
 }
 
 /* reason= is a value, not a pvalue: an address is quoted; "" is left out. */
@@ -214,12 +216,13 @@ static void test_format_reasons(void **state)
 	v.dmarc.result = DMARC_RESULT_TEMPERROR;
 	v.dmarc.reason = S("a@example.com");
 	v.dmarc.have_record = false;
-	check_format("reasons", &v,
-		     " mx.example.org;\n"
-		     "\tspf=fail smtp.mailfrom=user@example.com;\n"
-		     "\tdkim=permerror reason=\"no key for sel1@example.com\" header.d=example.com\n"
-		     "\t\theader.s=sel1 header.a=rsa-sha256 header.b=abcdEFGH;\n"
-		     "\tdmarc=temperror reason=\"a@example.com\" header.from=example.com");
+	check_format(
+	    "reasons", &v,
+	    " mx.example.org;\n"
+	    "\tspf=fail smtp.mailfrom=user@example.com;\n"
+	    "\tdkim=permerror reason=\"no key for sel1@example.com\" header.d=example.com\n"
+	    "\t\theader.s=sel1 header.a=rsa-sha256 header.b=abcdEFGH;\n"
+	    "\tdmarc=temperror reason=\"a@example.com\" header.from=example.com");
 }
 
 /*
@@ -238,10 +241,13 @@ static void check_shape(const char *name, const char *id, const char *got)
 	check_str("read id of format", name, rid, id);
 	free(rid);
 	for (p = got; *p; p++) {
-		if ((unsigned char)*p >= 0x80 || *p == '\r' || (*p < 0x20 && *p != '\n' && *p != '\t'))
-			fail_msg("%s: byte 0x%02x at %zu", name, (unsigned char)*p, (size_t)(p - got));
+		if ((unsigned char)*p >= 0x80 || *p == '\r' ||
+		    (*p < 0x20 && *p != '\n' && *p != '\t'))
+			fail_msg("%s: byte 0x%02x at %zu", name, (unsigned char)*p,
+				 (size_t)(p - got));
 		if (*p == '\n' && p[1] != '\t')
-			fail_msg("%s: line break not followed by a tab at %zu", name, (size_t)(p - got));
+			fail_msg("%s: line break not followed by a tab at %zu", name,
+				 (size_t)(p - got));
 	}
 	col = strlen("Authentication-Results:");
 	while (line) {
@@ -261,18 +267,35 @@ static void check_shape(const char *name, const char *id, const char *got)
 		if (quoted)
 			fail_msg("%s: fold inside a quoted-string: [%.*s]", name, (int)len, line);
 		if (col + len > AUTHRES_FOLD_COLUMN && spaces > 0 && line != got)
-			fail_msg("%s: line of %zu columns: [%.*s]", name, col + len, (int)len, line);
+			fail_msg("%s: line of %zu columns: [%.*s]", name, col + len, (int)len,
+				 line);
 		col = 0;
 		line = end ? end + 1 : NULL;
 	}
 }
 
 static const char *hostile[] = {
-	"example.net(.example.com", "a;dkim=pass", "x\"y", "\r\nX-Injected: 1",
-	"\xff\xfe 8-bit \xc3\xa9", "", "a\\", "\\", "(", ")", "\"", "x; dmarc=pass",
-	"header.d=evil.example", "a b c", "foo\n\tbar", "@", "user@", "reason=x",
-	"example.com (comment) policy.dmarc=none",
-	"user@example.com", "a very long value that goes on and on and on past the seventy-eight column limit easily",
+    "example.net(.example.com",
+    "a;dkim=pass",
+    "x\"y",
+    "\r\nX-Injected: 1",
+    "\xff\xfe 8-bit \xc3\xa9",
+    "",
+    "a\\",
+    "\\",
+    "(",
+    ")",
+    "\"",
+    "x; dmarc=pass",
+    "header.d=evil.example",
+    "a b c",
+    "foo\n\tbar",
+    "@",
+    "user@",
+    "reason=x",
+    "example.com (comment) policy.dmarc=none",
+    "user@example.com",
+    "a very long value that goes on and on and on past the seventy-eight column limit easily",
 };
 
 static void test_format_hostile(void **state)
@@ -314,12 +337,12 @@ static void test_format_hostile(void **state)
 static void test_format_ids(void **state)
 {
 	const struct str_case ids[] = {
-		{"mx.example.org", "mx.example.org"},
-		{"MX.Example.ORG.", "MX.Example.ORG."},
-		{"odd id;x", "odd id;x"},
-		{"q\"uote", "q\"uote"},
-		{"-@c", "-@c"},
-		{"user@example.com", "user@example.com"},
+	    {"mx.example.org", "mx.example.org"},
+	    {"MX.Example.ORG.", "MX.Example.ORG."},
+	    {"odd id;x", "odd id;x"},
+	    {"q\"uote", "q\"uote"},
+	    {"-@c", "-@c"},
+	    {"user@example.com", "user@example.com"},
 	};
 	struct verdict v = base_verdict();
 	size_t i;
@@ -358,33 +381,33 @@ static void test_format_dkim_cap(void **state)
 static void test_read_authserv_id(void **state)
 {
 	const struct str_case cases[] = {
-		{" mx.example.org; spf=pass smtp.mailfrom=a@b.example", "mx.example.org"},
-		{"mx.example.org;none", "mx.example.org"},
-		{"mx.example.org", "mx.example.org"},
-		{"\r\n\tmx.example.org\r\n ; none", "mx.example.org"},
-		{"(c (nested \\) still) x) mx.example.org (after); none", "mx.example.org"},
-		{" \"mx.example.org\"; none", "mx.example.org"},
-		{"\"mx.ex\\\"ample\\\\.org\"; none", "mx.ex\"ample\\.org"},
-		{"\"mx.example\r\n .org\"; none", "mx.example .org"},
-		{"mx.example.org 1; none", "mx.example.org"},
-		{"mx.example.org(comment); none", "mx.example.org"},
-		{"mx.example.org foo; garbage", "mx.example.org"},
-		{"", NULL},
-		{NULL, NULL},
-		{"   ", NULL},
-		{"(unterminated comment mx.example.org; none", NULL},
-		{"(a) (b (c)", NULL},
-		{"\"unterminated; none", NULL},
-		{"\"\"; none", NULL},
-		{"; spf=pass", NULL},
-		{"mx.example.org=x; none", NULL},
-		{"mx.example.org/1; none", NULL},
-		{"mx.example.org\x01; none", NULL},
-		{"mx.example.org\xc3\xa9; none", NULL},
-		{"@mx.example.org; none", NULL},
-		{"\n mx.example.org; none", "mx.example.org"},
-		{"\nmx.example.org; none", NULL},
-		{"(x\\", NULL},
+	    {" mx.example.org; spf=pass smtp.mailfrom=a@b.example", "mx.example.org"},
+	    {"mx.example.org;none", "mx.example.org"},
+	    {"mx.example.org", "mx.example.org"},
+	    {"\r\n\tmx.example.org\r\n ; none", "mx.example.org"},
+	    {"(c (nested \\) still) x) mx.example.org (after); none", "mx.example.org"},
+	    {" \"mx.example.org\"; none", "mx.example.org"},
+	    {"\"mx.ex\\\"ample\\\\.org\"; none", "mx.ex\"ample\\.org"},
+	    {"\"mx.example\r\n .org\"; none", "mx.example .org"},
+	    {"mx.example.org 1; none", "mx.example.org"},
+	    {"mx.example.org(comment); none", "mx.example.org"},
+	    {"mx.example.org foo; garbage", "mx.example.org"},
+	    {"", NULL},
+	    {NULL, NULL},
+	    {"   ", NULL},
+	    {"(unterminated comment mx.example.org; none", NULL},
+	    {"(a) (b (c)", NULL},
+	    {"\"unterminated; none", NULL},
+	    {"\"\"; none", NULL},
+	    {"; spf=pass", NULL},
+	    {"mx.example.org=x; none", NULL},
+	    {"mx.example.org/1; none", NULL},
+	    {"mx.example.org\x01; none", NULL},
+	    {"mx.example.org\xc3\xa9; none", NULL},
+	    {"@mx.example.org; none", NULL},
+	    {"\n mx.example.org; none", "mx.example.org"},
+	    {"\nmx.example.org; none", NULL},
+	    {"(x\\", NULL},
 	};
 	size_t i;
 
@@ -404,19 +427,19 @@ static void test_id_equal(void **state)
 		const char *a, *b;
 		bool want;
 	} cases[] = {
-		{"mx.example.org", "mx.example.org", true},
-		{"MX.Example.Org", "mx.example.org", true},
-		{"mx.example.org.", "mx.example.org", true},
-		{"mx.example.org", "mx.example.org.", true},
-		{"mx.example.org.", "MX.EXAMPLE.ORG.", true},
-		{"mx.example.org..", "mx.example.org", false},
-		{"mx.example.org", "mx.example.org.x", false},
-		{"mx.example.or", "mx.example.org", false},
-		{"", "", true},
-		{".", "", true},
-		{NULL, "mx.example.org", false},
-		{"mx.example.org", NULL, false},
-		{NULL, NULL, false},
+	    {"mx.example.org", "mx.example.org", true},
+	    {"MX.Example.Org", "mx.example.org", true},
+	    {"mx.example.org.", "mx.example.org", true},
+	    {"mx.example.org", "mx.example.org.", true},
+	    {"mx.example.org.", "MX.EXAMPLE.ORG.", true},
+	    {"mx.example.org..", "mx.example.org", false},
+	    {"mx.example.org", "mx.example.org.x", false},
+	    {"mx.example.or", "mx.example.org", false},
+	    {"", "", true},
+	    {".", "", true},
+	    {NULL, "mx.example.org", false},
+	    {"mx.example.org", NULL, false},
+	    {NULL, NULL, false},
 	};
 	size_t i;
 
@@ -437,32 +460,32 @@ static void test_valid(void **state)
 		const char *in;
 		bool want;
 	} cases[] = {
-		{"example.com; none", true},
-		{"example.com 1 (v); none (nothing)", true},
-		{"example.com; spf=pass smtp.mailfrom=user@example.net", true},
-		{"example.com; dkim=pass header.i=@example.net header.b=\"ab/c\"", true},
-		{"example.com; dkim/1=fail reason=\"bad\" header.d=x.example", true},
-		{"example.com;\n\tspf=pass (c) smtp.helo=h.example;\r\n dmarc=none\r\n", true},
-		{"example.com; dkim=pass header.d=\"a\"@example.com", true},
-		{"example.com; x=y policy.x=\"q\\\"s\"", true},
-		{"\"quoted.id\"; none", true},
-		{"", false},
-		{"example.com", false},
-		{"example.com;", false},
-		{"example.com; none; spf=pass", false},
-		{"example.com; none dkim=pass", false},
-		{"example.com; spf=pass; none", false},
-		{"example.com foo; none", false},
-		{"example.com; spf=pass smtp.mailfrom=a;b", false},
-		{"example.com; dkim=pass header.b=ab/c", false},
-		{"example.com; spf=pass smtp.mailfrom", false},
-		{"example.com; spf=pass mailfrom=x", false},
-		{"example.com; spf=pass smtp.mailfrom=x\nX-Injected: 1", false},
-		{"example.com; spf=pass (unterminated", false},
-		{"example.com; spf=pass reason=", false},
-		{"example.com; spf-=pass", false},
-		{"example.com; dkim=pass header.d=\"\xc3\xa9\"", true},
-		{"example.com; dkim=pass header.d=\xc3\xa9", false},
+	    {"example.com; none", true},
+	    {"example.com 1 (v); none (nothing)", true},
+	    {"example.com; spf=pass smtp.mailfrom=user@example.net", true},
+	    {"example.com; dkim=pass header.i=@example.net header.b=\"ab/c\"", true},
+	    {"example.com; dkim/1=fail reason=\"bad\" header.d=x.example", true},
+	    {"example.com;\n\tspf=pass (c) smtp.helo=h.example;\r\n dmarc=none\r\n", true},
+	    {"example.com; dkim=pass header.d=\"a\"@example.com", true},
+	    {"example.com; x=y policy.x=\"q\\\"s\"", true},
+	    {"\"quoted.id\"; none", true},
+	    {"", false},
+	    {"example.com", false},
+	    {"example.com;", false},
+	    {"example.com; none; spf=pass", false},
+	    {"example.com; none dkim=pass", false},
+	    {"example.com; spf=pass; none", false},
+	    {"example.com foo; none", false},
+	    {"example.com; spf=pass smtp.mailfrom=a;b", false},
+	    {"example.com; dkim=pass header.b=ab/c", false},
+	    {"example.com; spf=pass smtp.mailfrom", false},
+	    {"example.com; spf=pass mailfrom=x", false},
+	    {"example.com; spf=pass smtp.mailfrom=x\nX-Injected: 1", false},
+	    {"example.com; spf=pass (unterminated", false},
+	    {"example.com; spf=pass reason=", false},
+	    {"example.com; spf-=pass", false},
+	    {"example.com; dkim=pass header.d=\"\xc3\xa9\"", true},
+	    {"example.com; dkim=pass header.d=\xc3\xa9", false},
 	};
 	size_t i;
 
@@ -479,15 +502,15 @@ static void test_valid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_value),
-		cmocka_unit_test(test_format_exact),
-		cmocka_unit_test(test_format_reasons),
-		cmocka_unit_test(test_format_hostile),
-		cmocka_unit_test(test_format_ids),
-		cmocka_unit_test(test_format_dkim_cap),
-		cmocka_unit_test(test_read_authserv_id),
-		cmocka_unit_test(test_id_equal),
-		cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_value),
+	    cmocka_unit_test(test_format_exact),
+	    cmocka_unit_test(test_format_reasons),
+	    cmocka_unit_test(test_format_hostile),
+	    cmocka_unit_test(test_format_ids),
+	    cmocka_unit_test(test_format_dkim_cap),
+	    cmocka_unit_test(test_read_authserv_id),
+	    cmocka_unit_test(test_id_equal),
+	    cmocka_unit_test(test_valid),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

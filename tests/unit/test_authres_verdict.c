@@ -122,9 +122,9 @@ int main(int argc, char **argv)
 	static const char tunable[] = "glibc.malloc.tcache_count=0";
 	const char *cur = getenv("GLIBC_TUNABLES");
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_new_zeroed),
-		cmocka_unit_test(test_free_everything),
-		cmocka_unit_test(test_names),
+	    cmocka_unit_test(test_new_zeroed),
+	    cmocka_unit_test(test_free_everything),
+	    cmocka_unit_test(test_names),
 	};
 
 	(void)argc;

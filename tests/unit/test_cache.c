@@ -60,8 +60,8 @@ static void test_what_is_kept(void **state)
 		unsigned ttl;
 		bool kept;
 	} rows[] = {
-		{DNS_OK, 60, true},        {DNS_NXDOMAIN, 60, true}, {DNS_NODATA, 60, true},
-		{DNS_TEMPFAIL, 60, false}, {DNS_BADNAME, 60, false}, {DNS_OK, 0, false},
+	    {DNS_OK, 60, true},	       {DNS_NXDOMAIN, 60, true}, {DNS_NODATA, 60, true},
+	    {DNS_TEMPFAIL, 60, false}, {DNS_BADNAME, 60, false}, {DNS_OK, 0, false},
 	};
 	size_t i;
 
@@ -73,7 +73,8 @@ static void test_what_is_kept(void **state)
 		got = dns_cache_get(c, "a.example", DNS_T_TXT);
 		if ((got != NULL) != rows[i].kept)
 			fail_msg("row %zu: status %s ttl %u kept=%d, expected %d", i,
-				 dns_status_name(rows[i].st), rows[i].ttl, got != NULL, rows[i].kept);
+				 dns_status_name(rows[i].st), rows[i].ttl, got != NULL,
+				 rows[i].kept);
 		if (got != NULL)
 			assert_int_equal(got->status, rows[i].st);
 		dns_result_free(got);
@@ -112,9 +113,9 @@ static void test_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_hit_is_a_copy),
-		cmocka_unit_test(test_what_is_kept),
-		cmocka_unit_test(test_bounded),
+	    cmocka_unit_test(test_hit_is_a_copy),
+	    cmocka_unit_test(test_what_is_kept),
+	    cmocka_unit_test(test_bounded),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -58,11 +58,12 @@ static void test_defaults(void **state)
 
 static void test_values(void **state)
 {
-	static const char text[] = "authserv_id = \"mx.example.org\";\n"
-				   "dns = { nameservers = [\"127.0.0.1@5353\", \"::1\"]; timeout = 1; };\n"
-				   "dkim = { max_signatures = 7; };\n"
-				   "dmarc = { pct = \"ignore\"; };\n"
-				   "policy = { dmarc_quarantine = \"reject\"; on_error = \"accept\"; };\n";
+	static const char text[] =
+	    "authserv_id = \"mx.example.org\";\n"
+	    "dns = { nameservers = [\"127.0.0.1@5353\", \"::1\"]; timeout = 1; };\n"
+	    "dkim = { max_signatures = 7; };\n"
+	    "dmarc = { pct = \"ignore\"; };\n"
+	    "policy = { dmarc_quarantine = \"reject\"; on_error = \"accept\"; };\n";
 	struct am_err err = {""};
 	struct config *cfg = config_parse(text, "t.conf", &err);
 
@@ -110,35 +111,35 @@ static const struct {
 	const char *text;
 	const char *expect; /* substring of the error */
 } bad[] = {
-	{"\n\nbogus = 1;\n", "t.conf:3: bogus: unknown key"},
-	{"dns = {\n  timeuot = 2.0; };\n", "t.conf:2: dns.timeuot: unknown key"},
-	{"dns = { timeout = 0.0; };\n", "dns.timeout: 0 is out of range"},
-	{"dns = { timeout = \"2\"; };\n", "dns.timeout: expected a number"},
-	{"dkim = { max_signatures = 0; };\n", "dkim.max_signatures: 0 is out of range"},
-	{"dkim = { min_key_bits = 512; };\n", "dkim.min_key_bits: 512 is out of range"},
-	{"dkim = { max_signatures = 2.5; };\n", "dkim.max_signatures: expected an integer"},
-	{"dmarc = { pct = \"maybe\"; };\n", "dmarc.pct: \"maybe\" is not one of"},
-	{"policy = { no_from = \"drop\"; };\n", "policy.no_from: \"drop\" is not one of"},
-	{"spf = { check_helo = 1; };\n", "spf.check_helo: expected true or false"},
-	{"dns = { nameservers = [\"example.com\"]; };\n", "dns.nameservers: \"example.com\""},
-	{"dns = { nameservers = [\"127.0.0.1@99999\"]; };\n", "is not IP or IP@PORT"},
-	{"reply = { reject = \"450 4.7.1 no\"; };\n", "reply.reject: must start with a 5xx"},
-	{"reply = { tempfail = \"550 5.7.1 no\"; };\n", "reply.tempfail: must start with a 4xx"},
-	{"authserv_id = \"mx example\";\n", "authserv_id: \"mx example\" must be a token"},
-	{"\ndns = { timeout = ; };\n", "t.conf:2: syntax error"},
-	{"spf = 3;\n", "spf: unknown key"},
-	{"policy = { trusted_networks = [\"10.0.0.0/33\"]; };\n",
-	 "policy.trusted_networks: \"10.0.0.0/33\" is not an address or CIDR network"},
-	{"policy = { allow_networks = [\"192.0.2.0/24\", \"mail.example\"]; };\n",
-	 "policy.allow_networks: \"mail.example\" is not"},
-	{"policy = { quarantine_header = \"X-Spam-Flag YES\"; };\n",
-	 "policy.quarantine_header: \"X-Spam-Flag YES\" is not \"Name: value\""},
-	{"policy = { mode = \"warn\"; };\n", "policy.mode: \"warn\" is not one of"},
-	{"policy = { quarantine = \"discard\"; };\n", "policy.quarantine: \"discard\" is not"},
-	{"socket_mode = \"0666\";\n", "socket_mode: must not give access to others"},
-	{"socket_mode = \"660\";\n", "socket_mode: expected an octal mode string"},
-	{"syslog_facility = \"kern\";\n", "syslog_facility: \"kern\" is not one of"},
-	{"limits = { max_headers = 5; };\n", "limits.max_headers: 5 is out of range"},
+    {"\n\nbogus = 1;\n", "t.conf:3: bogus: unknown key"},
+    {"dns = {\n  timeuot = 2.0; };\n", "t.conf:2: dns.timeuot: unknown key"},
+    {"dns = { timeout = 0.0; };\n", "dns.timeout: 0 is out of range"},
+    {"dns = { timeout = \"2\"; };\n", "dns.timeout: expected a number"},
+    {"dkim = { max_signatures = 0; };\n", "dkim.max_signatures: 0 is out of range"},
+    {"dkim = { min_key_bits = 512; };\n", "dkim.min_key_bits: 512 is out of range"},
+    {"dkim = { max_signatures = 2.5; };\n", "dkim.max_signatures: expected an integer"},
+    {"dmarc = { pct = \"maybe\"; };\n", "dmarc.pct: \"maybe\" is not one of"},
+    {"policy = { no_from = \"drop\"; };\n", "policy.no_from: \"drop\" is not one of"},
+    {"spf = { check_helo = 1; };\n", "spf.check_helo: expected true or false"},
+    {"dns = { nameservers = [\"example.com\"]; };\n", "dns.nameservers: \"example.com\""},
+    {"dns = { nameservers = [\"127.0.0.1@99999\"]; };\n", "is not IP or IP@PORT"},
+    {"reply = { reject = \"450 4.7.1 no\"; };\n", "reply.reject: must start with a 5xx"},
+    {"reply = { tempfail = \"550 5.7.1 no\"; };\n", "reply.tempfail: must start with a 4xx"},
+    {"authserv_id = \"mx example\";\n", "authserv_id: \"mx example\" must be a token"},
+    {"\ndns = { timeout = ; };\n", "t.conf:2: syntax error"},
+    {"spf = 3;\n", "spf: unknown key"},
+    {"policy = { trusted_networks = [\"10.0.0.0/33\"]; };\n",
+     "policy.trusted_networks: \"10.0.0.0/33\" is not an address or CIDR network"},
+    {"policy = { allow_networks = [\"192.0.2.0/24\", \"mail.example\"]; };\n",
+     "policy.allow_networks: \"mail.example\" is not"},
+    {"policy = { quarantine_header = \"X-Spam-Flag YES\"; };\n",
+     "policy.quarantine_header: \"X-Spam-Flag YES\" is not \"Name: value\""},
+    {"policy = { mode = \"warn\"; };\n", "policy.mode: \"warn\" is not one of"},
+    {"policy = { quarantine = \"discard\"; };\n", "policy.quarantine: \"discard\" is not"},
+    {"socket_mode = \"0666\";\n", "socket_mode: must not give access to others"},
+    {"socket_mode = \"660\";\n", "socket_mode: expected an octal mode string"},
+    {"syslog_facility = \"kern\";\n", "syslog_facility: \"kern\" is not one of"},
+    {"limits = { max_headers = 5; };\n", "limits.max_headers: 5 is out of range"},
 };
 
 static void test_errors(void **state)
@@ -188,9 +189,9 @@ static void test_missing_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_values),
-		cmocka_unit_test(test_errors),       cmocka_unit_test(test_sample_file),
-		cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_values),
+	    cmocka_unit_test(test_errors),	 cmocka_unit_test(test_sample_file),
+	    cmocka_unit_test(test_missing_file),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

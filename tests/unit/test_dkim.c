@@ -27,14 +27,14 @@
 static const struct {
 	const char *in, *out;
 } crlf_cases[] = {
-	{"", ""},
-	{"a\nb\n", "a\r\nb\r\n"},
-	{"a\r\nb\r\n", "a\r\nb\r\n"},
-	{"\n\n", "\r\n\r\n"},
-	{"a\rb\n", "a\rb\r\n"},
-	{"x\r\r\ny\n\r\n", "x\r\r\ny\r\n\r\n"},
-	{"no line end", "no line end"},
-	{"mixed\r\nlf\nend\r\n", "mixed\r\nlf\r\nend\r\n"},
+    {"", ""},
+    {"a\nb\n", "a\r\nb\r\n"},
+    {"a\r\nb\r\n", "a\r\nb\r\n"},
+    {"\n\n", "\r\n\r\n"},
+    {"a\rb\n", "a\rb\r\n"},
+    {"x\r\r\ny\n\r\n", "x\r\r\ny\r\n\r\n"},
+    {"no line end", "no line end"},
+    {"mixed\r\nlf\nend\r\n", "mixed\r\nlf\r\nend\r\n"},
 };
 
 /* Converts in as chunks cut at cut1 and cut2 (cut1 <= cut2 <= len). */
@@ -91,15 +91,15 @@ static void test_crlf_cr_then_lf_chunk(void **state)
 static const struct {
 	const char *list, *tag, *want; /* want NULL: absent */
 } tag_cases[] = {
-	{"v=1; a=rsa-sha256; d=example.com", "d", "example.com"},
-	{" v = 1 ;\r\n\td =  example.com  ; s=sel", "d", "example.com"},
-	{"bh=AAAA; b=BBBB", "b", "BBBB"},
-	{"b=BBBB; bh=AAAA", "bh", "AAAA"},
-	{"b=ab\r\n cd==; d=x", "b", "ab\r\n cd=="},
-	{"v=1; a=rsa-sha256", "d", NULL},
-	{"synerr", "d", NULL},
-	{"d=; s=x", "d", ""},
-	{"", "d", NULL},
+    {"v=1; a=rsa-sha256; d=example.com", "d", "example.com"},
+    {" v = 1 ;\r\n\td =  example.com  ; s=sel", "d", "example.com"},
+    {"bh=AAAA; b=BBBB", "b", "BBBB"},
+    {"b=BBBB; bh=AAAA", "bh", "AAAA"},
+    {"b=ab\r\n cd==; d=x", "b", "ab\r\n cd=="},
+    {"v=1; a=rsa-sha256", "d", NULL},
+    {"synerr", "d", NULL},
+    {"d=; s=x", "d", ""},
+    {"", "d", NULL},
 };
 
 static void test_tag_value(void **state)
@@ -125,12 +125,12 @@ static void test_tag_value(void **state)
 static const struct {
 	const char *b, *want;
 } bprefix_cases[] = {
-	{"abcdefghijkl", "abcdefgh"},
-	{"ab cd\r\n\tef gh ij", "abcdefgh"},
-	{"abc", "abc"},
-	{"", ""},
-	{NULL, ""},
-	{"  \r\n ", ""},
+    {"abcdefghijkl", "abcdefgh"},
+    {"ab cd\r\n\tef gh ij", "abcdefgh"},
+    {"abc", "abc"},
+    {"", ""},
+    {NULL, ""},
+    {"  \r\n ", ""},
 };
 
 static void test_b_prefix(void **state)
@@ -150,8 +150,8 @@ static const struct {
 	const char *l;
 	long want;
 } l_cases[] = {
-	{"123", 123}, {"0", 0}, {NULL, -1}, {"", -1}, {"12a", -1}, {"-5", -1},
-	{" 5", -1}, {"99999999999999999999999", -1},
+    {"123", 123}, {"0", 0},   {NULL, -1}, {"", -1},
+    {"12a", -1},  {"-5", -1}, {" 5", -1}, {"99999999999999999999999", -1},
 };
 
 static void test_body_length(void **state)
@@ -174,66 +174,103 @@ static const struct {
 	enum dkimv_result want;
 	const char *reason; /* substring */
 } map_cases[] = {
-	{"pass", {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, true, 2048, 1024, 5, DKIMV_SKIP_NONE, "k"},
-	 DKIMV_PASS, "signature verified"},
-	{"pass, testing key",
-	 {DKIM_SIGERROR_OK, PASSED | DKIM_SIGFLAG_TESTKEY, DKIM_SIGBH_MATCH, true, 2048, 1024, 5, 0, "k"},
-	 DKIMV_PASS, "testing mode (t=y)"},
-	{"ed25519 pass (256 bits is not an RSA key)",
-	 {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, false, 256, 1024, 5, 0, "k"}, DKIMV_PASS, "verified"},
-	{"weak RSA key passes crypto",
-	 {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, true, 512, 1024, 5, 0, "k"},
-	 DKIMV_POLICY, "512 bits is under the minimum of 1024"},
-	{"weak RSA key fails crypto",
-	 {DKIM_SIGERROR_BADSIG, PROCESSED, DKIM_SIGBH_UNTESTED, true, 512, 1024, 5, 0, "k"},
-	 DKIMV_POLICY, "under the minimum"},
-	{"libopendkim's own weak-key error",
-	 {DKIM_SIGERROR_KEYTOOSMALL, PROCESSED, DKIM_SIGBH_MATCH, true, 768, 1024, 5, 0, "k"},
-	 DKIMV_POLICY, "768 bits"},
-	{"1024 bits at minimum 1024",
-	 {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, true, 1024, 1024, 5, 0, "k"}, DKIMV_PASS, "verified"},
-	{"body changed",
-	 {DKIM_SIGERROR_BADSIG, PASSED, DKIM_SIGBH_MISMATCH, true, 2048, 1024, 5, 0, "k"},
-	 DKIMV_FAIL, "body hash did not verify"},
-	{"header changed",
-	 {DKIM_SIGERROR_BADSIG, PROCESSED, DKIM_SIGBH_UNTESTED, true, 2048, 1024, 5, 0, "k"},
-	 DKIMV_FAIL, "signed header fields changed"},
-	{"l= beyond body",
-	 {DKIM_SIGERROR_TOOLARGE_L, PASSED, DKIM_SIGBH_MATCH, true, 2048, 1024, 5, 0, "k"},
-	 DKIMV_FAIL, "shorter than l="},
-	{"no key", {DKIM_SIGERROR_NOKEY, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "s._domainkey.d"},
-	 DKIMV_PERMERROR, "no key record published at s._domainkey.d"},
-	{"revoked", {DKIM_SIGERROR_KEYREVOKED, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
-	 DKIMV_PERMERROR, "revoked"},
-	{"key lookup tempfail",
-	 {DKIM_SIGERROR_KEYFAIL, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "s._domainkey.d"},
-	 DKIMV_TEMPERROR, "failed temporarily"},
-	{"key record malformed",
-	 {DKIM_SIGERROR_DNSSYNTAX, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
-	 DKIMV_PERMERROR, "malformed"},
-	{"key does not decode",
-	 {DKIM_SIGERROR_KEYDECODE, PROCESSED, DKIM_SIGBH_UNTESTED, false, 0, 1024, 5, 0, "k"},
-	 DKIMV_PERMERROR, "does not decode"},
-	{"expired", {DKIM_SIGERROR_EXPIRED, 0, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
-	 DKIMV_PERMERROR, "expired"},
-	{"expired rsa-sha1: the parse error wins",
-	 {DKIM_SIGERROR_EXPIRED, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, DKIMV_SKIP_SHA1, "k"},
-	 DKIMV_PERMERROR, "expired"},
-	{"no v=", {DKIM_SIGERROR_MISSING_V, 0, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
-	 DKIMV_NEUTRAL, "v= missing"},
-	{"unparseable field", {DKIM_SIGERROR_MISSING_D, 0, DKIM_SIGBH_UNTESTED, false, 0, 1024, 5, 0, "k"},
-	 DKIMV_NEUTRAL, "d= missing"},
-	{"unknown algorithm", {DKIM_SIGERROR_INVALID_A, 0, DKIM_SIGBH_UNTESTED, false, 0, 1024, 5, 0, "k"},
-	 DKIMV_NEUTRAL, "unsupported algorithm"},
-	{"rsa-sha1",
-	 {DKIM_SIGERROR_UNKNOWN, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, DKIMV_SKIP_SHA1, "k"},
-	 DKIMV_POLICY, "rsa-sha1 is not acceptable (RFC 8301)"},
-	{"over the limit",
-	 {DKIM_SIGERROR_UNKNOWN, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, DKIMV_SKIP_LIMIT, "k"},
-	 DKIMV_POLICY, "over the limit of 5 signatures"},
-	{"bad key name",
-	 {DKIM_SIGERROR_UNKNOWN, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, DKIMV_SKIP_BADNAME, "a..b"},
-	 DKIMV_PERMERROR, "a..b is not a valid DNS name"},
+    {"pass",
+     {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, true, 2048, 1024, 5, DKIMV_SKIP_NONE, "k"},
+     DKIMV_PASS,
+     "signature verified"},
+    {"pass, testing key",
+     {DKIM_SIGERROR_OK, PASSED | DKIM_SIGFLAG_TESTKEY, DKIM_SIGBH_MATCH, true, 2048, 1024, 5, 0,
+      "k"},
+     DKIMV_PASS,
+     "testing mode (t=y)"},
+    {"ed25519 pass (256 bits is not an RSA key)",
+     {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, false, 256, 1024, 5, 0, "k"},
+     DKIMV_PASS,
+     "verified"},
+    {"weak RSA key passes crypto",
+     {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, true, 512, 1024, 5, 0, "k"},
+     DKIMV_POLICY,
+     "512 bits is under the minimum of 1024"},
+    {"weak RSA key fails crypto",
+     {DKIM_SIGERROR_BADSIG, PROCESSED, DKIM_SIGBH_UNTESTED, true, 512, 1024, 5, 0, "k"},
+     DKIMV_POLICY,
+     "under the minimum"},
+    {"libopendkim's own weak-key error",
+     {DKIM_SIGERROR_KEYTOOSMALL, PROCESSED, DKIM_SIGBH_MATCH, true, 768, 1024, 5, 0, "k"},
+     DKIMV_POLICY,
+     "768 bits"},
+    {"1024 bits at minimum 1024",
+     {DKIM_SIGERROR_OK, PASSED, DKIM_SIGBH_MATCH, true, 1024, 1024, 5, 0, "k"},
+     DKIMV_PASS,
+     "verified"},
+    {"body changed",
+     {DKIM_SIGERROR_BADSIG, PASSED, DKIM_SIGBH_MISMATCH, true, 2048, 1024, 5, 0, "k"},
+     DKIMV_FAIL,
+     "body hash did not verify"},
+    {"header changed",
+     {DKIM_SIGERROR_BADSIG, PROCESSED, DKIM_SIGBH_UNTESTED, true, 2048, 1024, 5, 0, "k"},
+     DKIMV_FAIL,
+     "signed header fields changed"},
+    {"l= beyond body",
+     {DKIM_SIGERROR_TOOLARGE_L, PASSED, DKIM_SIGBH_MATCH, true, 2048, 1024, 5, 0, "k"},
+     DKIMV_FAIL,
+     "shorter than l="},
+    {"no key",
+     {DKIM_SIGERROR_NOKEY, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "s._domainkey.d"},
+     DKIMV_PERMERROR,
+     "no key record published at s._domainkey.d"},
+    {"revoked",
+     {DKIM_SIGERROR_KEYREVOKED, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
+     DKIMV_PERMERROR,
+     "revoked"},
+    {"key lookup tempfail",
+     {DKIM_SIGERROR_KEYFAIL, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "s._domainkey.d"},
+     DKIMV_TEMPERROR,
+     "failed temporarily"},
+    {"key record malformed",
+     {DKIM_SIGERROR_DNSSYNTAX, PROCESSED, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
+     DKIMV_PERMERROR,
+     "malformed"},
+    {"key does not decode",
+     {DKIM_SIGERROR_KEYDECODE, PROCESSED, DKIM_SIGBH_UNTESTED, false, 0, 1024, 5, 0, "k"},
+     DKIMV_PERMERROR,
+     "does not decode"},
+    {"expired",
+     {DKIM_SIGERROR_EXPIRED, 0, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
+     DKIMV_PERMERROR,
+     "expired"},
+    {"expired rsa-sha1: the parse error wins",
+     {DKIM_SIGERROR_EXPIRED, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5,
+      DKIMV_SKIP_SHA1, "k"},
+     DKIMV_PERMERROR,
+     "expired"},
+    {"no v=",
+     {DKIM_SIGERROR_MISSING_V, 0, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5, 0, "k"},
+     DKIMV_NEUTRAL,
+     "v= missing"},
+    {"unparseable field",
+     {DKIM_SIGERROR_MISSING_D, 0, DKIM_SIGBH_UNTESTED, false, 0, 1024, 5, 0, "k"},
+     DKIMV_NEUTRAL,
+     "d= missing"},
+    {"unknown algorithm",
+     {DKIM_SIGERROR_INVALID_A, 0, DKIM_SIGBH_UNTESTED, false, 0, 1024, 5, 0, "k"},
+     DKIMV_NEUTRAL,
+     "unsupported algorithm"},
+    {"rsa-sha1",
+     {DKIM_SIGERROR_UNKNOWN, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5,
+      DKIMV_SKIP_SHA1, "k"},
+     DKIMV_POLICY,
+     "rsa-sha1 is not acceptable (RFC 8301)"},
+    {"over the limit",
+     {DKIM_SIGERROR_UNKNOWN, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5,
+      DKIMV_SKIP_LIMIT, "k"},
+     DKIMV_POLICY,
+     "over the limit of 5 signatures"},
+    {"bad key name",
+     {DKIM_SIGERROR_UNKNOWN, DKIM_SIGFLAG_IGNORE, DKIM_SIGBH_UNTESTED, true, 0, 1024, 5,
+      DKIMV_SKIP_BADNAME, "a..b"},
+     DKIMV_PERMERROR,
+     "a..b is not a valid DNS name"},
 };
 
 static void test_map_table(void **state)
@@ -246,9 +283,10 @@ static void test_map_table(void **state)
 	for (i = 0; i < sizeof(map_cases) / sizeof(map_cases[0]); i++) {
 		strbuf_reset(&reason);
 		got = dkimv_map(&map_cases[i].f, &reason);
-		if (got != map_cases[i].want || strstr(strbuf_str(&reason), map_cases[i].reason) == NULL)
-			print_error("%s: got %s \"%s\", expected %s \"...%s...\"\n", map_cases[i].name,
-				    dkimv_result_name(got), strbuf_str(&reason),
+		if (got != map_cases[i].want ||
+		    strstr(strbuf_str(&reason), map_cases[i].reason) == NULL)
+			print_error("%s: got %s \"%s\", expected %s \"...%s...\"\n",
+				    map_cases[i].name, dkimv_result_name(got), strbuf_str(&reason),
 				    dkimv_result_name(map_cases[i].want), map_cases[i].reason);
 		assert_int_equal(got, map_cases[i].want);
 		assert_non_null(strstr(strbuf_str(&reason), map_cases[i].reason));
@@ -280,12 +318,12 @@ static void test_dns_build(void **state)
 	(void)state;
 	n = dkim_dns_build(buf, sizeof(buf), 0, &rr, 1);
 	assert_int_equal(n, 12 + 5 + 11 + 10);
-	assert_int_equal(buf[3] & 0x0f, 0);           /* rcode */
-	assert_int_equal(buf[4] << 8 | buf[5], 1);     /* qdcount */
-	assert_int_equal(buf[6] << 8 | buf[7], 1);     /* ancount */
-	assert_int_equal(buf[12], 0);                  /* question: root */
-	assert_int_equal(buf[13] << 8 | buf[14], 16);  /* TXT */
-	assert_int_equal(buf[26] << 8 | buf[27], 10);  /* rdlength */
+	assert_int_equal(buf[3] & 0x0f, 0);	      /* rcode */
+	assert_int_equal(buf[4] << 8 | buf[5], 1);    /* qdcount */
+	assert_int_equal(buf[6] << 8 | buf[7], 1);    /* ancount */
+	assert_int_equal(buf[12], 0);		      /* question: root */
+	assert_int_equal(buf[13] << 8 | buf[14], 16); /* TXT */
+	assert_int_equal(buf[26] << 8 | buf[27], 10); /* rdlength */
 	assert_memory_equal(buf + 28, rdata, 10);
 	n = dkim_dns_build(buf, sizeof(buf), 3, NULL, 0);
 	assert_int_equal(n, 17);
@@ -370,10 +408,12 @@ static void test_api_no_lookup_results(void **state)
 	assert_int_equal(dkimv_header(v, "DKIM-Signature", " synerr"), 0);
 	assert_int_equal(dkimv_header(v, "DKIM-Signature",
 				      " v=1; a=rsa-sha1; d=example.com; s=sel;\n h=from; bh=AAAA;"
-				      "\r\n b=abcd efgh\n ijkl; l=42"), 0);
+				      "\r\n b=abcd efgh\n ijkl; l=42"),
+			 0);
 	assert_int_equal(dkimv_header(v, "dkim-signature",
 				      " v=1; a=rsa-sha256; d=exa..mple.com; s=sel; h=from;"
-				      " bh=AAAA; b=abcd"), 0);
+				      " bh=AAAA; b=abcd"),
+			 0);
 	assert_int_equal(dkimv_header(v, "DKIM-Signature", huge), 0);
 	assert_int_equal(dkimv_header(v, "From", " a@example.com\r\n"), 0);
 	feed_body(v);
@@ -401,16 +441,16 @@ static void test_api_no_lookup_results(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crlf_every_split),
-		cmocka_unit_test(test_crlf_cr_then_lf_chunk),
-		cmocka_unit_test(test_tag_value),
-		cmocka_unit_test(test_b_prefix),
-		cmocka_unit_test(test_body_length),
-		cmocka_unit_test(test_map_table),
-		cmocka_unit_test(test_result_names),
-		cmocka_unit_test(test_dns_build),
-		cmocka_unit_test_setup_teardown(test_api_unsigned, api_setup, api_teardown),
-		cmocka_unit_test_setup_teardown(test_api_no_lookup_results, api_setup, api_teardown),
+	    cmocka_unit_test(test_crlf_every_split),
+	    cmocka_unit_test(test_crlf_cr_then_lf_chunk),
+	    cmocka_unit_test(test_tag_value),
+	    cmocka_unit_test(test_b_prefix),
+	    cmocka_unit_test(test_body_length),
+	    cmocka_unit_test(test_map_table),
+	    cmocka_unit_test(test_result_names),
+	    cmocka_unit_test(test_dns_build),
+	    cmocka_unit_test_setup_teardown(test_api_unsigned, api_setup, api_teardown),
+	    cmocka_unit_test_setup_teardown(test_api_no_lookup_results, api_setup, api_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -47,8 +47,8 @@ struct dns_result *resolver_query(struct resolver *r, const char *name, int type
 
 	(void)r;
 	mock_queries++;
-	snprintf(mock_log + strlen(mock_log), sizeof(mock_log) - strlen(mock_log), "%s/%d ",
-		 name, type);
+	snprintf(mock_log + strlen(mock_log), sizeof(mock_log) - strlen(mock_log), "%s/%d ", name,
+		 type);
 	res->status = DNS_NXDOMAIN;
 	for (m = mock_zone; m && m->name; m++) {
 		if (strcasecmp(m->name, name) != 0)
@@ -131,7 +131,13 @@ static void eval(const struct mock_rr *zone, const char *from, const char *spf_d
 	dmarc_evaluate(dc, NULL, opts, &in, out);
 }
 
-#define T(name, rec) {name, DNS_T_TXT, DNS_OK, {rec, NULL, NULL}}
+#define T(name, rec)                     \
+	{                                \
+		name, DNS_T_TXT, DNS_OK, \
+		{                        \
+			rec, NULL, NULL  \
+		}                        \
+	}
 
 /* ---- alignment ---- */
 
@@ -141,26 +147,26 @@ static void test_alignment(void **state)
 		const char *a, *b;
 		bool strict, want;
 	} rows[] = {
-		{"example.com", "example.com", true, true},
-		{"Example.COM.", "example.com", true, true},
-		{"mail.example.com", "example.com", true, false},
-		{"mail.example.com", "example.com", false, true},
-		{"a.b.example.com", "c.example.com", false, true},
-		{"example.co.uk", "other.co.uk", false, false},
-		{"a.example.co.uk", "example.co.uk", false, true},
-		{"co.uk", "co.uk", false, true},
-		{"a.co.uk", "co.uk", false, false},
-		{"esp.example", "example.com", false, false},
-		{"oooo.com", "ooo.com", false, false},
-		{"www.\xe9\xa3\x9f\xe7\x8b\xae.\xe4\xb8\xad\xe5\x9b\xbd",
-		 "\xe9\xa3\x9f\xe7\x8b\xae.\xe4\xb8\xad\xe5\x9b\xbd", false, true},
-		{"www.xn--85x722f.xn--fiqs8s", "xn--85x722f.xn--fiqs8s", false, true},
-		{"b.test.ck", "a.b.test.ck", false, true},
-		{"b.test.ck", "c.test.ck", false, false},
-		{"example..com", "example.com", false, false},
-		{".example.com", "example.com", false, false},
-		{"", "example.com", false, false},
-		{NULL, "example.com", false, false},
+	    {"example.com", "example.com", true, true},
+	    {"Example.COM.", "example.com", true, true},
+	    {"mail.example.com", "example.com", true, false},
+	    {"mail.example.com", "example.com", false, true},
+	    {"a.b.example.com", "c.example.com", false, true},
+	    {"example.co.uk", "other.co.uk", false, false},
+	    {"a.example.co.uk", "example.co.uk", false, true},
+	    {"co.uk", "co.uk", false, true},
+	    {"a.co.uk", "co.uk", false, false},
+	    {"esp.example", "example.com", false, false},
+	    {"oooo.com", "ooo.com", false, false},
+	    {"www.\xe9\xa3\x9f\xe7\x8b\xae.\xe4\xb8\xad\xe5\x9b\xbd",
+	     "\xe9\xa3\x9f\xe7\x8b\xae.\xe4\xb8\xad\xe5\x9b\xbd", false, true},
+	    {"www.xn--85x722f.xn--fiqs8s", "xn--85x722f.xn--fiqs8s", false, true},
+	    {"b.test.ck", "a.b.test.ck", false, true},
+	    {"b.test.ck", "c.test.ck", false, false},
+	    {"example..com", "example.com", false, false},
+	    {".example.com", "example.com", false, false},
+	    {"", "example.com", false, false},
+	    {NULL, "example.com", false, false},
 	};
 	size_t i, fails = 0;
 
@@ -183,19 +189,21 @@ static void test_alignment(void **state)
 static void test_discovery(void **state)
 {
 	static const struct mock_rr own[] = {
-		T("_dmarc.example.com", "v=DMARC1; p=reject"),
-		T("_dmarc.sub.example.com", "v=DMARC1; p=quarantine"),
-		{NULL, 0, 0, {NULL}},
+	    T("_dmarc.example.com", "v=DMARC1; p=reject"),
+	    T("_dmarc.sub.example.com", "v=DMARC1; p=quarantine"),
+	    {NULL, 0, 0, {NULL}},
 	};
 	static const struct mock_rr filtered[] = {
-		{"_dmarc.example.com", DNS_T_TXT, DNS_OK,
-		 {"v=spf1 -all", "v=DMARC1; p=quarantine", "google-site-verification=x"}},
-		{NULL, 0, 0, {NULL}},
+	    {"_dmarc.example.com",
+	     DNS_T_TXT,
+	     DNS_OK,
+	     {"v=spf1 -all", "v=DMARC1; p=quarantine", "google-site-verification=x"}},
+	    {NULL, 0, 0, {NULL}},
 	};
 	static const struct mock_rr multi[] = {
-		{"_dmarc.example.com", DNS_T_TXT, DNS_OK, {"v=DMARC1; p=reject", "v=DMARC1; p=none"}},
-		T("_dmarc.sub.example.com", "v=DMARC1; p=reject"),
-		{NULL, 0, 0, {NULL}},
+	    {"_dmarc.example.com", DNS_T_TXT, DNS_OK, {"v=DMARC1; p=reject", "v=DMARC1; p=none"}},
+	    T("_dmarc.sub.example.com", "v=DMARC1; p=reject"),
+	    {NULL, 0, 0, {NULL}},
 	};
 	struct dmarc_outcome o;
 
@@ -242,22 +250,22 @@ static void test_discovery(void **state)
 static void test_discovery_errors(void **state)
 {
 	static const struct mock_rr tf_own[] = {
-		{"_dmarc.sub.example.com", DNS_T_TXT, DNS_TEMPFAIL, {NULL}},
-		T("_dmarc.example.com", "v=DMARC1; p=none"),
-		{NULL, 0, 0, {NULL}},
+	    {"_dmarc.sub.example.com", DNS_T_TXT, DNS_TEMPFAIL, {NULL}},
+	    T("_dmarc.example.com", "v=DMARC1; p=none"),
+	    {NULL, 0, 0, {NULL}},
 	};
 	static const struct mock_rr tf_org[] = {
-		{"_dmarc.example.com", DNS_T_TXT, DNS_TEMPFAIL, {NULL}},
-		{NULL, 0, 0, {NULL}},
+	    {"_dmarc.example.com", DNS_T_TXT, DNS_TEMPFAIL, {NULL}},
+	    {NULL, 0, 0, {NULL}},
 	};
 	static const struct mock_rr tf_org_unused[] = {
-		T("_dmarc.sub.example.com", "v=DMARC1; p=reject"),
-		{"_dmarc.example.com", DNS_T_TXT, DNS_TEMPFAIL, {NULL}},
-		{NULL, 0, 0, {NULL}},
+	    T("_dmarc.sub.example.com", "v=DMARC1; p=reject"),
+	    {"_dmarc.example.com", DNS_T_TXT, DNS_TEMPFAIL, {NULL}},
+	    {NULL, 0, 0, {NULL}},
 	};
 	static const struct mock_rr bad[] = {
-		T("_dmarc.example.com", "v=DMARC1; p=bogus"),
-		{NULL, 0, 0, {NULL}},
+	    T("_dmarc.example.com", "v=DMARC1; p=bogus"),
+	    {NULL, 0, 0, {NULL}},
 	};
 	struct dmarc_outcome o;
 
@@ -288,14 +296,14 @@ static void test_discovery_errors(void **state)
 /* ---- p / sp / np ---- */
 
 static const struct mock_rr np_zone[] = {
-	T("_dmarc.example.com", "v=DMARC1; p=none; sp=quarantine; np=reject"),
-	T("_dmarc.nosp.example", "v=DMARC1; p=quarantine; np=reject"),
-	T("_dmarc.plain.example", "v=DMARC1; p=reject"),
-	{"exists.example.com", DNS_T_MX, DNS_OK, {NULL}},
-	{"v6only.example.com", DNS_T_AAAA, DNS_OK, {NULL}},
-	{"mxonly.example.com", DNS_T_MX, DNS_OK, {NULL}},
-	{"flaky.example.com", DNS_T_A, DNS_TEMPFAIL, {NULL}},
-	{NULL, 0, 0, {NULL}},
+    T("_dmarc.example.com", "v=DMARC1; p=none; sp=quarantine; np=reject"),
+    T("_dmarc.nosp.example", "v=DMARC1; p=quarantine; np=reject"),
+    T("_dmarc.plain.example", "v=DMARC1; p=reject"),
+    {"exists.example.com", DNS_T_MX, DNS_OK, {NULL}},
+    {"v6only.example.com", DNS_T_AAAA, DNS_OK, {NULL}},
+    {"mxonly.example.com", DNS_T_MX, DNS_OK, {NULL}},
+    {"flaky.example.com", DNS_T_A, DNS_TEMPFAIL, {NULL}},
+    {NULL, 0, 0, {NULL}},
 };
 
 static void test_policy_choice(void **state)
@@ -306,14 +314,14 @@ static void test_policy_choice(void **state)
 		enum dmarc_policy policy;
 		unsigned queries;
 	} rows[] = {
-		{"example.com", DMARC_RESULT_FAIL, DMARC_POLICY_NONE, 1},
-		{"exists.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_QUARANTINE, 3},
-		{"v6only.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_QUARANTINE, 3},
-		{"mxonly.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_QUARANTINE, 3},
-		{"gone.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_REJECT, 5},
-		{"flaky.example.com", DMARC_RESULT_TEMPERROR, DMARC_POLICY_UNSET, 3},
-		{"gone.nosp.example", DMARC_RESULT_FAIL, DMARC_POLICY_REJECT, 5},
-		{"gone.plain.example", DMARC_RESULT_FAIL, DMARC_POLICY_REJECT, 2},
+	    {"example.com", DMARC_RESULT_FAIL, DMARC_POLICY_NONE, 1},
+	    {"exists.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_QUARANTINE, 3},
+	    {"v6only.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_QUARANTINE, 3},
+	    {"mxonly.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_QUARANTINE, 3},
+	    {"gone.example.com", DMARC_RESULT_FAIL, DMARC_POLICY_REJECT, 5},
+	    {"flaky.example.com", DMARC_RESULT_TEMPERROR, DMARC_POLICY_UNSET, 3},
+	    {"gone.nosp.example", DMARC_RESULT_FAIL, DMARC_POLICY_REJECT, 5},
+	    {"gone.plain.example", DMARC_RESULT_FAIL, DMARC_POLICY_REJECT, 2},
 	};
 	struct dmarc_outcome o;
 	size_t i;
@@ -343,9 +351,9 @@ static void test_policy_choice(void **state)
 static void test_identifiers(void **state)
 {
 	static const struct mock_rr zone[] = {
-		T("_dmarc.example.com", "v=DMARC1; p=reject"),
-		T("_dmarc.strict.example", "v=DMARC1; p=reject; adkim=s; aspf=s"),
-		{NULL, 0, 0, {NULL}},
+	    T("_dmarc.example.com", "v=DMARC1; p=reject"),
+	    T("_dmarc.strict.example", "v=DMARC1; p=reject; adkim=s; aspf=s"),
+	    {NULL, 0, 0, {NULL}},
 	};
 	static const struct {
 		const char *from, *spf_dom;
@@ -354,16 +362,16 @@ static void test_identifiers(void **state)
 		enum dmarc_result want;
 		bool spf_al, dkim_al;
 	} rows[] = {
-		{"example.com", "bounce.example.com", SPF_RESULT_PASS, NULL, DMARC_RESULT_PASS, 1, 0},
-		{"example.com", "example.com", SPF_RESULT_SOFTFAIL, NULL, DMARC_RESULT_FAIL, 0, 0},
-		{"example.com", "example.com", SPF_RESULT_NEUTRAL, "esp.example", DMARC_RESULT_FAIL,
-		 0, 0},
-		{"example.com", "esp.example", SPF_RESULT_PASS, "mail.example.com",
-		 DMARC_RESULT_PASS, 0, 1},
-		{"strict.example", "mail.strict.example", SPF_RESULT_PASS, "mail.strict.example",
-		 DMARC_RESULT_FAIL, 0, 0},
-		{"strict.example", "STRICT.example.", SPF_RESULT_PASS, NULL, DMARC_RESULT_PASS, 1, 0},
-		{"strict.example", NULL, SPF_RESULT_NONE, "strict.example", DMARC_RESULT_PASS, 0, 1},
+	    {"example.com", "bounce.example.com", SPF_RESULT_PASS, NULL, DMARC_RESULT_PASS, 1, 0},
+	    {"example.com", "example.com", SPF_RESULT_SOFTFAIL, NULL, DMARC_RESULT_FAIL, 0, 0},
+	    {"example.com", "example.com", SPF_RESULT_NEUTRAL, "esp.example", DMARC_RESULT_FAIL, 0,
+	     0},
+	    {"example.com", "esp.example", SPF_RESULT_PASS, "mail.example.com", DMARC_RESULT_PASS,
+	     0, 1},
+	    {"strict.example", "mail.strict.example", SPF_RESULT_PASS, "mail.strict.example",
+	     DMARC_RESULT_FAIL, 0, 0},
+	    {"strict.example", "STRICT.example.", SPF_RESULT_PASS, NULL, DMARC_RESULT_PASS, 1, 0},
+	    {"strict.example", NULL, SPF_RESULT_NONE, "strict.example", DMARC_RESULT_PASS, 0, 1},
 	};
 	struct dmarc_outcome o;
 	size_t i;
@@ -383,8 +391,8 @@ static void test_identifiers(void **state)
 static void test_reason(void **state)
 {
 	static const struct mock_rr zone[] = {
-		T("_dmarc.example.com", "v=DMARC1; p=reject"),
-		{NULL, 0, 0, {NULL}},
+	    T("_dmarc.example.com", "v=DMARC1; p=reject"),
+	    {NULL, 0, 0, {NULL}},
 	};
 	struct dmarc_outcome o;
 
@@ -409,31 +417,31 @@ static void test_pct_exact(void **state)
 		bool sampled_out;
 		unsigned draws;
 	} rows[] = {
-		{"v=DMARC1; p=reject; pct=50", DMARC_PCT_SAMPLE, 49, DMARC_POLICY_REJECT, 0, 1},
-		{"v=DMARC1; p=reject; pct=50", DMARC_PCT_SAMPLE, 50, DMARC_POLICY_QUARANTINE, 1, 1},
-		{"v=DMARC1; p=quarantine; pct=50", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_NONE, 1, 1},
-		{"v=DMARC1; p=quarantine; pct=1", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_QUARANTINE, 0, 1},
-		{"v=DMARC1; p=none; pct=10", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_NONE, 0, 0},
-		{"v=DMARC1; p=reject; pct=0", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_QUARANTINE, 1, 0},
-		{"v=DMARC1; p=reject; pct=100", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_REJECT, 0, 0},
-		{"v=DMARC1; p=reject; pct=0", DMARC_PCT_IGNORE, 99, DMARC_POLICY_REJECT, 0, 0},
-		{"v=DMARC1; p=reject; t=y", DMARC_PCT_IGNORE, 0, DMARC_POLICY_QUARANTINE, 0, 0},
-		{"v=DMARC1; p=quarantine; t=y", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_NONE, 0, 0},
-		{"v=DMARC1; p=none; t=y", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_NONE, 0, 0},
-		/* t=y and pct together: one step in total, no draw */
-		{"v=DMARC1; p=reject; t=y; pct=0", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_QUARANTINE, 0,
-		 0},
-		{"v=DMARC1; p=reject; pct=20; t=y", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_QUARANTINE, 0,
-		 0},
-		{"v=DMARC1; p=reject; t=n; pct=20", DMARC_PCT_SAMPLE, 20, DMARC_POLICY_QUARANTINE, 1,
-		 1},
+	    {"v=DMARC1; p=reject; pct=50", DMARC_PCT_SAMPLE, 49, DMARC_POLICY_REJECT, 0, 1},
+	    {"v=DMARC1; p=reject; pct=50", DMARC_PCT_SAMPLE, 50, DMARC_POLICY_QUARANTINE, 1, 1},
+	    {"v=DMARC1; p=quarantine; pct=50", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_NONE, 1, 1},
+	    {"v=DMARC1; p=quarantine; pct=1", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_QUARANTINE, 0, 1},
+	    {"v=DMARC1; p=none; pct=10", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_NONE, 0, 0},
+	    {"v=DMARC1; p=reject; pct=0", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_QUARANTINE, 1, 0},
+	    {"v=DMARC1; p=reject; pct=100", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_REJECT, 0, 0},
+	    {"v=DMARC1; p=reject; pct=0", DMARC_PCT_IGNORE, 99, DMARC_POLICY_REJECT, 0, 0},
+	    {"v=DMARC1; p=reject; t=y", DMARC_PCT_IGNORE, 0, DMARC_POLICY_QUARANTINE, 0, 0},
+	    {"v=DMARC1; p=quarantine; t=y", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_NONE, 0, 0},
+	    {"v=DMARC1; p=none; t=y", DMARC_PCT_SAMPLE, 0, DMARC_POLICY_NONE, 0, 0},
+	    /* t=y and pct together: one step in total, no draw */
+	    {"v=DMARC1; p=reject; t=y; pct=0", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_QUARANTINE, 0, 0},
+	    {"v=DMARC1; p=reject; pct=20; t=y", DMARC_PCT_SAMPLE, 99, DMARC_POLICY_QUARANTINE, 0,
+	     0},
+	    {"v=DMARC1; p=reject; t=n; pct=20", DMARC_PCT_SAMPLE, 20, DMARC_POLICY_QUARANTINE, 1,
+	     1},
 	};
 	struct dmarc_outcome o;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
-		struct mock_rr zone[] = {T("_dmarc.example.com", rows[i].rec), {NULL, 0, 0, {NULL}}};
+		struct mock_rr zone[] = {T("_dmarc.example.com", rows[i].rec),
+					 {NULL, 0, 0, {NULL}}};
 		unsigned rs[2] = {rows[i].rnd, 0};
 		struct dmarc_opts opts = {rows[i].mode, fixed_rand, rs};
 
@@ -463,8 +471,8 @@ static unsigned seeded_rand(void *arg)
 static void count_sampled(unsigned (*rnd)(void *), void *arg, int n, int *in, int *out_q)
 {
 	static const struct mock_rr zone[] = {
-		T("_dmarc.example.com", "v=DMARC1; p=reject; pct=30"),
-		{NULL, 0, 0, {NULL}},
+	    T("_dmarc.example.com", "v=DMARC1; p=reject; pct=30"),
+	    {NULL, 0, 0, {NULL}},
 	};
 	struct dmarc_opts opts = {DMARC_PCT_SAMPLE, rnd, arg};
 	struct dmarc_outcome o;
@@ -500,10 +508,10 @@ static void test_pct_binomial(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_alignment),      cmocka_unit_test(test_discovery),
-		cmocka_unit_test(test_discovery_errors), cmocka_unit_test(test_policy_choice),
-		cmocka_unit_test(test_identifiers),    cmocka_unit_test(test_reason),
-		cmocka_unit_test(test_pct_exact),      cmocka_unit_test(test_pct_binomial),
+	    cmocka_unit_test(test_alignment),	     cmocka_unit_test(test_discovery),
+	    cmocka_unit_test(test_discovery_errors), cmocka_unit_test(test_policy_choice),
+	    cmocka_unit_test(test_identifiers),	     cmocka_unit_test(test_reason),
+	    cmocka_unit_test(test_pct_exact),	     cmocka_unit_test(test_pct_binomial),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

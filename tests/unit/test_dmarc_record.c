@@ -31,51 +31,50 @@ struct row {
 };
 
 static const struct row rows[] = {
-	{"v=DMARC1; p=none", 0, N, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1;p=reject", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=quarantine;", 0, Q, U, U, 0, 0, 100, 0, 0},
-	{"  V = DMARC1 ; P = Reject ; ", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1\t;\tp=REJECT", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; sp=none; np=quarantine", 0, R, N, Q, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=none; adkim=s; aspf=S", 0, N, U, U, 1, 1, 100, 0, 0},
-	{"v=DMARC1; p=none; adkim=strict; aspf=x", 0, N, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; pct=0", 0, R, U, U, 0, 0, 0, 0, 0},
-	{"v=DMARC1; p=reject; pct=050", 0, R, U, U, 0, 0, 50, 0, 0},
-	{"v=DMARC1; p=reject; pct=101", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; pct=f", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; pct=5.5", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; pct=-1", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; pct=", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; t=y", 0, R, U, U, 0, 0, 100, 1, 0},
-	{"v=DMARC1; p=reject; t=Y", 0, R, U, U, 0, 0, 100, 1, 0},
-	{"v=DMARC1; p=reject; t=n", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; t=yes", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; foo=bar; fo:0; 1:d:s;;", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; p=none", 0, R, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1\\; p=reject\\;", 0, R, U, U, 0, 0, 100, 0, 0},
-	/* p/sp/np missing or invalid: p=none with a usable rua, else nothing */
-	{"v=DMARC1; rua=mailto:d@example.com", 0, N, U, U, 0, 0, 100, 0, 1},
-	{"v=DMARC1; p=bogus; rua=mailto:d@example.com", 0, N, U, U, 0, 0, 100, 0, 1},
-	{"v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com!10m", 0, N, U, U, 0, 0, 100, 0,
-	 1},
-	{"v=DMARC1; p=reject; np=bogus; rua=ftp://x, mailto:d@example.com", 0, N, U, U, 0, 0, 100,
-	 0, 1},
-	{"v=DMARC1", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=n", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; sp=bogus", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; p=reject; np=bogus", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; rua=ftp://www.example.com", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; rua=mailto:nobody", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1; psd=y", -1, U, U, U, 0, 0, 100, 0, 0},
-	/* the version tag */
-	{"", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"V=BOB", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC2; p=none", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=dmarc1; p=none", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"p=none; v=DMARC1", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC1 p=none", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=spf1 -all", -1, U, U, U, 0, 0, 100, 0, 0},
-	{"v=DMARC10; p=none", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=none", 0, N, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1;p=reject", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=quarantine;", 0, Q, U, U, 0, 0, 100, 0, 0},
+    {"  V = DMARC1 ; P = Reject ; ", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1\t;\tp=REJECT", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; sp=none; np=quarantine", 0, R, N, Q, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=none; adkim=s; aspf=S", 0, N, U, U, 1, 1, 100, 0, 0},
+    {"v=DMARC1; p=none; adkim=strict; aspf=x", 0, N, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; pct=0", 0, R, U, U, 0, 0, 0, 0, 0},
+    {"v=DMARC1; p=reject; pct=050", 0, R, U, U, 0, 0, 50, 0, 0},
+    {"v=DMARC1; p=reject; pct=101", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; pct=f", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; pct=5.5", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; pct=-1", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; pct=", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; t=y", 0, R, U, U, 0, 0, 100, 1, 0},
+    {"v=DMARC1; p=reject; t=Y", 0, R, U, U, 0, 0, 100, 1, 0},
+    {"v=DMARC1; p=reject; t=n", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; t=yes", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; foo=bar; fo:0; 1:d:s;;", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; p=none", 0, R, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1\\; p=reject\\;", 0, R, U, U, 0, 0, 100, 0, 0},
+    /* p/sp/np missing or invalid: p=none with a usable rua, else nothing */
+    {"v=DMARC1; rua=mailto:d@example.com", 0, N, U, U, 0, 0, 100, 0, 1},
+    {"v=DMARC1; p=bogus; rua=mailto:d@example.com", 0, N, U, U, 0, 0, 100, 0, 1},
+    {"v=DMARC1; p=reject; sp=bogus; rua=mailto:d@example.com!10m", 0, N, U, U, 0, 0, 100, 0, 1},
+    {"v=DMARC1; p=reject; np=bogus; rua=ftp://x, mailto:d@example.com", 0, N, U, U, 0, 0, 100, 0,
+     1},
+    {"v=DMARC1", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=n", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; sp=bogus", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; p=reject; np=bogus", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; rua=ftp://www.example.com", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; rua=mailto:nobody", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1; psd=y", -1, U, U, U, 0, 0, 100, 0, 0},
+    /* the version tag */
+    {"", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"V=BOB", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC2; p=none", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=dmarc1; p=none", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"p=none; v=DMARC1", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC1 p=none", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=spf1 -all", -1, U, U, U, 0, 0, 100, 0, 0},
+    {"v=DMARC10; p=none", -1, U, U, U, 0, 0, 100, 0, 0},
 };
 
 static void test_rows(void **state)
@@ -101,8 +100,8 @@ static void test_rows(void **state)
 				    "adkim_s=%d aspf_s=%d pct=%d t=%d fb=%d\n",
 				    i, r->txt, rc, rec.p, rec.sp, rec.np, rec.adkim_strict,
 				    rec.aspf_strict, rec.pct, rec.testing, rec.policy_fallback,
-				    err.msg, r->ok, r->p, r->sp, r->np, r->adkim_s, r->aspf_s, r->pct,
-				    r->t, r->fallback);
+				    err.msg, r->ok, r->p, r->sp, r->np, r->adkim_s, r->aspf_s,
+				    r->pct, r->t, r->fallback);
 			fails++;
 		}
 		if (rc != 0 && err.msg[0] == '\0') {
@@ -166,10 +165,10 @@ static void test_is_dmarc(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_rows),
-		cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_limits),
-		cmocka_unit_test(test_is_dmarc),
+	    cmocka_unit_test(test_rows),
+	    cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_limits),
+	    cmocka_unit_test(test_is_dmarc),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
