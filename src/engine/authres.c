@@ -217,63 +217,14 @@ static void authres_fold(struct strbuf *out, struct ar_result *r, bool last)
 		strbuf_addc(out, ';');
 }
 
-static const char *ar_spf_name(enum spf_result res)
+/*
+ * A result keyword for the header: the module's own name, except that a
+ * value outside its enum (which the modules name "unknown") is written as
+ * permerror, so the header only ever holds RFC 8601 result keywords.
+ */
+static const char *ar_result(const char *name)
 {
-	switch (res) {
-	case SPF_RESULT_NONE:
-		return "none";
-	case SPF_RESULT_NEUTRAL:
-		return "neutral";
-	case SPF_RESULT_PASS:
-		return "pass";
-	case SPF_RESULT_FAIL:
-		return "fail";
-	case SPF_RESULT_SOFTFAIL:
-		return "softfail";
-	case SPF_RESULT_TEMPERROR:
-		return "temperror";
-	case SPF_RESULT_PERMERROR:
-		return "permerror";
-	}
-	return "permerror";
-}
-
-static const char *ar_dkim_name(enum dkimv_result res)
-{
-	switch (res) {
-	case DKIMV_NONE:
-		return "none";
-	case DKIMV_PASS:
-		return "pass";
-	case DKIMV_FAIL:
-		return "fail";
-	case DKIMV_NEUTRAL:
-		return "neutral";
-	case DKIMV_POLICY:
-		return "policy";
-	case DKIMV_TEMPERROR:
-		return "temperror";
-	case DKIMV_PERMERROR:
-		return "permerror";
-	}
-	return "permerror";
-}
-
-static const char *ar_dmarc_name(enum dmarc_result res)
-{
-	switch (res) {
-	case DMARC_RESULT_NONE:
-		return "none";
-	case DMARC_RESULT_PASS:
-		return "pass";
-	case DMARC_RESULT_FAIL:
-		return "fail";
-	case DMARC_RESULT_TEMPERROR:
-		return "temperror";
-	case DMARC_RESULT_PERMERROR:
-		return "permerror";
-	}
-	return "permerror";
+	return strcmp(name, "unknown") == 0 ? "permerror" : name;
 }
 
 /* NULL for DMARC_POLICY_UNSET (and anything unknown). */
@@ -296,7 +247,7 @@ static void ar_spf(struct ar_result *r, const struct spf_outcome *o, const char 
 {
 	const char *id = o->identity ? o->identity : o->domain;
 
-	ar_head(r, xasprintf("spf=%s", ar_spf_name(o->result)));
+	ar_head(r, xasprintf("spf=%s", ar_result(spf_result_name(o->result))));
 	if (o->result != SPF_RESULT_PASS)
 		ar_reason(r, o->reason);
 	ar_prop(r, ptype, id);
@@ -306,7 +257,7 @@ static void ar_dkim(struct ar_result *r, const struct dkimv_sig *s)
 {
 	struct strbuf c = STRBUF_INIT;
 
-	ar_head(r, xasprintf("dkim=%s", ar_dkim_name(s->result)));
+	ar_head(r, xasprintf("dkim=%s", ar_result(dkimv_result_name(s->result))));
 	if (s->key_bits > 0)
 		strbuf_addf(&c, "%u-bit key", s->key_bits);
 	if (s->testing)
@@ -374,7 +325,7 @@ static void ar_dmarc(struct ar_result *r, const struct verdict *v)
 	const char *from = v->header_from ? v->header_from : d->from_domain;
 	const char *pol;
 
-	ar_head(r, xasprintf("dmarc=%s", ar_dmarc_name(d->result)));
+	ar_head(r, xasprintf("dmarc=%s", ar_result(dmarc_result_name(d->result))));
 	ar_dmarc_comment(r, v);
 	if (d->result != DMARC_RESULT_PASS)
 		ar_reason(r, d->reason);
