@@ -123,6 +123,8 @@ static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f
 	*pf0 = f0 & (need | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
 	*pf1 = f1 & steps;
 	*pf2 = *pf3 = 0;
+	log_msg(LOG_DEBUG, "negotiate offered_actions=0x%lx offered_steps=0x%lx steps=0x%lx", f0,
+		f1, *pf1);
 	conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
 	conn->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	conn->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
