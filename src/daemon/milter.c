@@ -34,7 +34,7 @@ struct connctx {
 	struct am_addr addr;
 	bool allow_net;
 	char *helo;
-	bool leadspc, nr_hdr, nr_body; /* negotiated protocol steps */
+	bool leadspc, nr_helo, nr_rcpt, nr_hdr, nr_body; /* negotiated protocol steps */
 	struct msgctx *msg;
 };
 
@@ -109,8 +109,8 @@ static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f
 				 unsigned long *pf2, unsigned long *pf3)
 {
 	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
-	const unsigned long steps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_HDR_LEADSPC |
-				    SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH;
+	const unsigned long steps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_HELO | SMFIP_NR_RCPT |
+				    SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH;
 	struct connctx *conn = conn_get(ctx);
 
 	if ((f0 & need) != need) {
@@ -126,6 +126,8 @@ static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f
 	log_msg(LOG_DEBUG, "negotiate offered_actions=0x%lx offered_steps=0x%lx steps=0x%lx", f0,
 		f1, *pf1);
 	conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
+	conn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
+	conn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
 	conn->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
 	conn->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
 	if (*pf0 & SMFIF_SETSYMLIST) {
@@ -200,7 +202,7 @@ static sfsistat milter_helo(SMFICTX *ctx, char *helo)
 
 	free(conn->helo);
 	conn->helo = xstrdup(helo != NULL ? helo : "");
-	return SMFIS_CONTINUE;
+	return conn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* "<a@b>" -> "a@b", "<>" -> "" (the null sender); ESMTP args are separate. */
@@ -245,7 +247,7 @@ static sfsistat milter_envrcpt(SMFICTX *ctx, char **argv)
 
 	if (conn->msg != NULL)
 		conn->msg->n_rcpts++;
-	return SMFIS_CONTINUE;
+	return conn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
