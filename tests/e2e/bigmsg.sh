@@ -37,19 +37,13 @@ timeout 60 $E2E_PY bigmsg "$T/big.eml" "$MB" big@e2e.test bob@pass.example \
 	"$T/e2e.key" pass.example e2e || e2e_fail "cannot make the big message"
 t1=$(date +%s.%N)
 $E2E_PY hwmreset "$E2E_MILTER_PID" && hwm_ok=1 || hwm_ok=0
-rm -f "$T/watch.stop"
-$E2E_PY procwatch "$E2E_MILTER_PID" "$T/watch" "$T/watch.stop" &
-WATCH=$!
-AM_PIDS="$AM_PIDS $WATCH"
+e2e_watch_start
 timeout 120 $E2E_PY mixsend "$E2E_SMTP_PORT" "$T/sent" 1 1 0 retry \
 	"$E2E_BAD,bob@pass.example,$T/big.eml" 2>>"$T/send.err"
 rc=$?
 t2=$(date +%s.%N)
-touch "$T/watch.stop"
-wait $WATCH
-e2e_forget $WATCH
-set -- $($E2E_PY procinfo "$E2E_MILTER_PID")
-hwm=$2
+e2e_watch_stop
+hwm=$HWM
 set -- $(cat "$T/watch")
 peak_rss=$1 samples=$4
 [ "$hwm_ok" = 1 ] && [ "$hwm" -gt "$peak_rss" ] && peak_rss=$hwm

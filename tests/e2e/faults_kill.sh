@@ -40,14 +40,7 @@ e2e_up ''
 
 am_plan 16
 
-e2e_msg "$T/good.eml" bob@reject.example '%N%@good.e2e.test'
-e2e_msg "$T/bad.eml" bob@reject.example '%N%@bad.e2e.test'
-# Message-ID and Subject are not signed: they differ per copy.
-e2e_msg "$T/dkim.eml" bob@pass.example '%N%@dkim.e2e.test'
-timeout 30 $E2E_KEYS sign "$T/e2e.key" pass.example e2e rsa-sha256 from,to,date \
-	< "$T/dkim.eml" > "$T/dkim.signed" || e2e_fail "cannot sign"
-KINDS="$E2E_GOOD,bob@reject.example,$T/good.eml $E2E_BAD,bob@reject.example,$T/bad.eml
-$E2E_BAD,bob@pass.example,$T/dkim.signed"
+e2e_mixed_kinds
 
 started=$(date +%s.%N)
 timeout 120 $E2E_PY mixsend "$E2E_SMTP_PORT" "$T/sent" $SESSIONS $PER "$DELAY" retry $KINDS \

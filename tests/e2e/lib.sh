@@ -350,3 +350,36 @@ e2e_milter_restart() {
 	done
 	$E2E_PY waitport "$E2E_MILTER_PORT" 10 || e2e_fail "authmilter does not listen again"
 }
+
+# e2e_mixed_kinds: writes three kinds of message to $T and sets KINDS for
+# e2e.py mixsend: "good" (SPF pass), "bad" (DMARC p=reject failure) and
+# "dkim" (DKIM pass from a client that fails SPF). Message-ID and Subject
+# are not signed, so they can differ per copy.
+e2e_mixed_kinds() {
+	e2e_msg "$T/good.eml" bob@reject.example '%N%@good.e2e.test'
+	e2e_msg "$T/bad.eml" bob@reject.example '%N%@bad.e2e.test'
+	e2e_msg "$T/dkim.eml" bob@pass.example '%N%@dkim.e2e.test'
+	timeout 30 $E2E_KEYS sign "$T/e2e.key" pass.example e2e rsa-sha256 from,to,date \
+		< "$T/dkim.eml" > "$T/dkim.signed" || e2e_fail "cannot sign"
+	KINDS="$E2E_GOOD,bob@reject.example,$T/good.eml $E2E_BAD,bob@reject.example,$T/bad.eml
+$E2E_BAD,bob@pass.example,$T/dkim.signed"
+}
+
+# e2e_watch_start / e2e_watch_stop: sample the milter's memory while a
+# test runs (e2e.py procwatch into $T/watch). Stop sets HWM to its VmHWM
+# in kB; $T/watch then holds the samples.
+e2e_watch_start() {
+	rm -f "$T/watch.stop"
+	$E2E_PY procwatch "$E2E_MILTER_PID" "$T/watch" "$T/watch.stop" &
+	WATCH=$!
+	AM_PIDS="$AM_PIDS $WATCH"
+}
+
+e2e_watch_stop() {
+	touch "$T/watch.stop"
+	wait $WATCH
+	e2e_forget $WATCH
+	# shellcheck disable=SC2046
+	set -- $($E2E_PY procinfo "$E2E_MILTER_PID")
+	HWM=$2
+}

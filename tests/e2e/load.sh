@@ -33,13 +33,7 @@ e2e_up ''
 
 am_plan 14
 
-e2e_msg "$T/good.eml" bob@reject.example '%N%@good.e2e.test'
-e2e_msg "$T/bad.eml" bob@reject.example '%N%@bad.e2e.test'
-e2e_msg "$T/dkim.eml" bob@pass.example '%N%@dkim.e2e.test'
-timeout 30 $E2E_KEYS sign "$T/e2e.key" pass.example e2e rsa-sha256 from,to,date \
-	< "$T/dkim.eml" > "$T/dkim.signed" || e2e_fail "cannot sign"
-KINDS="$E2E_GOOD,bob@reject.example,$T/good.eml $E2E_BAD,bob@reject.example,$T/bad.eml
-$E2E_BAD,bob@pass.example,$T/dkim.signed"
+e2e_mixed_kinds
 kind() { awk -v S="$1" '{ print ($1 % S) % 3, $0 }' "$2"; }
 # msgid SESSIONS SUFFIX: k -> k@good.SUFFIX, k@bad.SUFFIX or k@dkim.SUFFIX
 msgid() { awk -v S="$1" -v X="$2" '{ k = ($1 % S) % 3; print $1 "@" (k == 0 ? "good" : k == 1 ? "bad" : "dkim") "." X }'; }
@@ -61,20 +55,14 @@ echo "# baseline after warm-up: VmRSS $base_rss kB, $base_thr threads, $base_fd 
 
 # The burst.
 $E2E_PY hwmreset "$E2E_MILTER_PID" && hwm_ok=1 || hwm_ok=0
-rm -f "$T/watch.stop"
-$E2E_PY procwatch "$E2E_MILTER_PID" "$T/watch" "$T/watch.stop" &
-WATCH=$!
-AM_PIDS="$AM_PIDS $WATCH"
+e2e_watch_start
 t0=$(date +%s.%N)
 timeout 150 $E2E_PY mixsend "$E2E_SMTP_PORT" "$T/sent" "$SESSIONS" "$PER" 0 hold $KINDS \
 	2>>"$T/send.err"
 rc=$?
 t1=$(date +%s.%N)
-touch "$T/watch.stop"
-wait $WATCH
-e2e_forget $WATCH
-set -- $($E2E_PY procinfo "$E2E_MILTER_PID")
-hwm=$2
+e2e_watch_stop
+hwm=$HWM
 set -- $(cat "$T/watch")
 peak_rss=$1 peak_thr=$2 peak_fd=$3 samples=$4
 [ "$hwm_ok" = 1 ] && [ "$hwm" -gt "$peak_rss" ] && peak_rss=$hwm
