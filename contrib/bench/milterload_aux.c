@@ -37,7 +37,7 @@ static void *ml_alloc(size_t n)
 static void usage(void)
 {
 	ml_die("usage: milterload -s SOCKET [-c 1,8,64,256] [-d SECONDS] [-n MESSAGES]\n"
-	       "       [-m PER_CONNECTION] [-t TIMEOUT] [-p PID] [-N] [-Q] LISTFILE");
+	       "       [-m PER_CONNECTION] [-r RATE] [-t TIMEOUT] [-p PID] [-N] [-Q] LISTFILE");
 }
 
 /* Parses "1,8,64" into o->levels (each 1..4096). */
@@ -86,10 +86,11 @@ static void sock_parse(struct opts *o)
 
 void opts_parse(int argc, char **argv, struct opts *o)
 {
+	char *end;
 	int c;
 
 	levels_parse(o, "1,8,64,256");
-	while ((c = getopt(argc, argv, "s:c:d:n:m:t:p:NQ")) != -1) {
+	while ((c = getopt(argc, argv, "s:c:d:n:m:r:t:p:NQ")) != -1) {
 		switch (c) {
 		case 's':
 			o->sock = optarg;
@@ -105,6 +106,11 @@ void opts_parse(int argc, char **argv, struct opts *o)
 			break;
 		case 'm':
 			o->per_conn = atoi(optarg);
+			break;
+		case 'r':
+			o->rate = strtod(optarg, &end);
+			if (end == optarg || *end != '\0' || !(o->rate > 0 && o->rate <= 1e6))
+				usage();
 			break;
 		case 't':
 			o->timeout = atoi(optarg);
@@ -246,15 +252,15 @@ struct msg *list_load(const char *path, size_t *n)
 	return ms;
 }
 
-void lat_add(struct worker *th, double usec)
+void lat_add(struct lats *l, double usec)
 {
-	if (th->nlat == th->alat) {
-		th->alat = th->alat ? th->alat * 2 : 1024;
-		th->lat = realloc(th->lat, th->alat * sizeof(*th->lat));
-		if (th->lat == NULL)
+	if (l->n == l->a) {
+		l->a = l->a ? l->a * 2 : 1024;
+		l->v = realloc(l->v, l->a * sizeof(*l->v));
+		if (l->v == NULL)
 			ml_die("out of memory");
 	}
-	th->lat[th->nlat++] = usec > 4e9 ? 4000000000u : (uint32_t)usec;
+	l->v[l->n++] = usec < 0 ? 0 : usec > 4e9 ? 4000000000u : (uint32_t)usec;
 }
 
 static long rss_kb(int pid)
@@ -294,36 +300,85 @@ static int u32_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-void level_header(void)
+/* Closed loop: the latency columns are end of message to its reply. Open
+ * loop: p50_ms..max_ms from the scheduled start to that reply, eom_* end of
+ * message to its reply, offered/s the rate asked for, msg/s the one made,
+ * missed the scheduled starts not made before the level's end. */
+void level_header(bool open)
 {
+	if (open) {
+		printf("%6s %8s %7s %9s %9s %8s %8s %8s %8s %8s %8s %7s %7s %7s %6s %6s %7s "
+		       "%9s\n",
+		       "conns", "messages", "seconds", "offered/s", "msg/s", "p50_ms", "p99_ms",
+		       "max_ms", "eom_p50", "eom_p99", "eom_max", "accept", "reject", "tempf",
+		       "other", "errors", "missed", "rss_kb");
+		return;
+	}
 	printf("%6s %8s %7s %9s %8s %8s %8s %7s %7s %7s %6s %6s %9s\n", "conns", "messages",
 	       "seconds", "msg/s", "p50_ms", "p99_ms", "max_ms", "accept", "reject", "tempf",
 	       "other", "errors", "rss_kb");
 }
 
+/* All the workers' latencies of one kind (end of message, or from the
+ * scheduled start), sorted; *n gets their count. */
+static uint32_t *lats_merge(struct worker *w, int nw, bool sched, size_t *n)
+{
+	const struct lats *l;
+	size_t total = 0, k = 0;
+	uint32_t *all;
+	int i;
+
+	for (i = 0; i < nw; i++)
+		total += sched ? w[i].total.n : w[i].eom.n;
+	all = ml_alloc((total + 1) * sizeof(*all));
+	for (i = 0; i < nw; i++) {
+		l = sched ? &w[i].total : &w[i].eom;
+		memcpy(all + k, l->v, l->n * sizeof(*all));
+		k += l->n;
+	}
+	qsort(all, total, sizeof(*all), u32_cmp);
+	*n = total;
+	return all;
+}
+
+/* The q-quantile of n sorted latencies, in milliseconds. */
+static double pct_ms(const uint32_t *all, size_t n, double q)
+{
+	size_t i = (size_t)(n * q);
+
+	if (n == 0)
+		return 0.0;
+	return all[i < n ? i : n - 1] / 1000.0;
+}
+
 void level_report(const struct level *lv, struct worker *w, int n)
 {
 	unsigned long v[V_COUNT] = {0}, errors = 0;
-	size_t total = 0, k = 0;
-	uint32_t *all;
+	size_t total, ntot;
+	uint32_t *all, *tot;
 	int i, j;
 
-	for (i = 0; i < n; i++)
-		total += w[i].nlat;
-	all = ml_alloc((total + 1) * sizeof(*all));
+	all = lats_merge(w, n, false, &total);
 	for (i = 0; i < n; i++) {
-		memcpy(all + k, w[i].lat, w[i].nlat * sizeof(*all));
-		k += w[i].nlat;
 		for (j = 0; j < V_COUNT; j++)
 			v[j] += w[i].verdicts[j];
 		errors += w[i].errors;
 	}
-	qsort(all, total, sizeof(*all), u32_cmp);
-	printf("%6d %8zu %7.2f %9.1f %8.2f %8.2f %8.2f %7lu %7lu %7lu %6lu %6lu %9ld\n", lv->conns,
-	       total, lv->secs, total / lv->secs, total ? all[total / 2] / 1000.0 : 0.0,
-	       total ? all[(size_t)(total * 0.99)] / 1000.0 : 0.0,
-	       total ? all[total - 1] / 1000.0 : 0.0, v[V_ACCEPT], v[V_REJECT], v[V_TEMPFAIL],
-	       v[V_OTHER], errors, lv->rss_kb);
+	if (lv->rate > 0) {
+		tot = lats_merge(w, n, true, &ntot);
+		printf("%6d %8zu %7.2f %9.1f %9.1f %8.2f %8.2f %8.2f %8.2f %8.2f %8.2f %7lu %7lu "
+		       "%7lu %6lu %6lu %7lu %9ld\n",
+		       lv->conns, ntot, lv->secs, lv->rate, ntot / lv->secs, pct_ms(tot, ntot, 0.5),
+		       pct_ms(tot, ntot, 0.99), pct_ms(tot, ntot, 1.0), pct_ms(all, total, 0.5),
+		       pct_ms(all, total, 0.99), pct_ms(all, total, 1.0), v[V_ACCEPT], v[V_REJECT],
+		       v[V_TEMPFAIL], v[V_OTHER], errors, lv->missed, lv->rss_kb);
+		free(tot);
+	} else {
+		printf("%6d %8zu %7.2f %9.1f %8.2f %8.2f %8.2f %7lu %7lu %7lu %6lu %6lu %9ld\n",
+		       lv->conns, total, lv->secs, total / lv->secs, pct_ms(all, total, 0.5),
+		       pct_ms(all, total, 0.99), pct_ms(all, total, 1.0), v[V_ACCEPT], v[V_REJECT],
+		       v[V_TEMPFAIL], v[V_OTHER], errors, lv->rss_kb);
+	}
 	fflush(stdout);
 	free(all);
 }
