@@ -86,6 +86,7 @@ static const struct config_key config_keys[] = {
      NULL},
     {"limits.max_connections", KT_UINT, OFF(max_connections), NULL, 1000, 1, 100000, NULL},
     {"limits.message_time", KT_UINT, OFF(message_time), NULL, 30, 1, 600, NULL},
+    {"limits.idle_timeout", KT_UINT, OFF(idle_timeout), NULL, 7210, 10, 86400, NULL},
     {"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
     {"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
     {"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},

@@ -104,6 +104,7 @@ struct config {
 	unsigned max_header_bytes;
 	unsigned max_connections; /* open SMTP connections the milter serves */
 	unsigned message_time;	  /* seconds of DNS work one message may take */
+	unsigned idle_timeout;	  /* seconds an MTA connection may stay silent */
 
 	/* The daemon. */
 	char *socket;

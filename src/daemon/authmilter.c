@@ -6,9 +6,9 @@
  *
  * DESCRIPTION
  *	Loads the configuration (default AM_DEFAULT_CONFIG), opens the milter
- *	socket, drops to the configured user and serves the MTA through
- *	libmilter, whose worker threads take each SMTP connection's callbacks
- *	as they come. -f stays in the foreground
+ *	socket, drops to the configured user and serves the MTA, one thread
+ *	per milter connection (src/daemon/mserver, src/milter/mproto); this
+ *	thread only waits for signals. -f stays in the foreground
  *	and logs to stderr too; -n checks the configuration and exits; -V
  *	prints the versions of authmilter and its libraries.
  *	SIGHUP reloads the configuration (an invalid file is logged and the
@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,8 +30,8 @@
 
 #include "daemon/log.h"
 #include "daemon/milter.h"
+#include "daemon/mserver.h"
 #include "daemon/privs.h"
-#include "daemon/signals.h"
 #include "daemon/version.h"
 #include "util/xalloc.h"
 
@@ -42,7 +43,7 @@ static void usage(void)
 	fprintf(stderr, "usage: authmilter [-c FILE] [-f] [-n] [-V]\n");
 }
 
-/* SIGHUP, from libmilter's signal thread (see signals.h). */
+/* SIGHUP: a new configuration for the messages that start from now. */
 static void reload(void)
 {
 	struct am_err err = {""};
@@ -73,59 +74,74 @@ static void reload(void)
 	config_unref(cfg);
 }
 
+/* Opens the socket and drops privileges; the listening descriptor or -1. */
 static int start(const struct config *cfg, bool foreground, struct am_err *err)
 {
-	/* libmilter's default 64 KB packet limit drops a connection whose
-	 * header is longer (Postfix passes up to header_size_limit, 100 KB):
-	 * take up to 1 MB so limits.max_header_bytes decides instead. */
-	smfi_setmaxdatasize(1024 * 1024 - 1);
-	if (smfi_setconn((char *)cfg->socket) != MI_SUCCESS) {
-		am_err_set(err, "bad socket \"%s\"", cfg->socket);
+	int fd;
+
+	if (privs_prepare_socket(cfg, err) != 0 || (fd = mserver_listen(cfg->socket, err)) < 0)
+		return -1;
+	if (privs_socket_owner(cfg, err) != 0 || privs_drop(cfg, err) != 0) {
+		close(fd);
 		return -1;
 	}
-	if (smfi_register(milter_desc) != MI_SUCCESS) {
-		am_err_set(err, "smfi_register failed");
-		return -1;
-	}
-	if (privs_prepare_socket(cfg, err) != 0)
-		return -1;
-	if (smfi_opensocket(false) != MI_SUCCESS) {
-		am_err_set(err, "cannot open socket %s", cfg->socket);
-		return -1;
-	}
-	privs_tcp_nodelay();
-	if (privs_socket_owner(cfg, err) != 0 || privs_drop(cfg, err) != 0)
-		return -1;
 	if (!foreground && daemon(0, 0) != 0) {
 		am_err_set(err, "cannot go to the background: %m");
+		close(fd);
 		return -1;
 	}
-	return 0;
+	return fd;
+}
+
+/* Waits for signals: SIGHUP reloads, SIGTERM and SIGINT return. */
+static void wait_signals(const sigset_t *set)
+{
+	for (;;) {
+		int sig = sigwaitinfo(set, NULL);
+
+		if (sig == SIGHUP)
+			reload();
+		else if (sig == SIGTERM || sig == SIGINT)
+			return;
+	}
 }
 
 static int serve(struct config *cfg, bool foreground)
 {
 	struct am_err err = {""};
 	struct engine *eng;
+	sigset_t set;
 	unsigned left;
+	int fd = -1;
 
 	log_open("authmilter", cfg->syslog_facility, foreground, cfg->debug);
+	/* Every thread started from here on inherits these blocked; only
+	 * wait_signals() takes them. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
 	eng = engine_new(cfg, &err);
-	if (eng == NULL || start(cfg, foreground, &err) != 0) {
+	if (eng != NULL)
+		fd = start(cfg, foreground, &err);
+	if (eng != NULL && fd >= 0) {
+		milter_set_engine(eng);
+		if (mserver_start(fd, &milter_callbacks, cfg->idle_timeout, &err) != 0)
+			fd = -1;
+	}
+	engine_free(eng);
+	if (fd < 0) {
 		log_msg(LOG_ERR, "start=failed error=\"%s\"", err.msg);
 		fprintf(stderr, "authmilter: %s\n", err.msg);
-		engine_free(eng);
 		return 1;
 	}
-	milter_set_engine(eng);
-	engine_free(eng);
-	signal(SIGPIPE, SIG_IGN);
-	signals_set_reload(reload);
 	log_msg(LOG_INFO, "start version=%s socket=%s user=%s mode=%s config=%s", PACKAGE_VERSION,
 		cfg->socket, cfg->user, cfg->mode == MODE_MONITOR ? "monitor" : "enforce",
 		config_file);
-	if (smfi_main() != MI_SUCCESS)
-		log_msg(LOG_ERR, "smfi_main failed");
+	wait_signals(&set);
+	mserver_stop();
 	left = milter_wait_idle(cfg->shutdown_timeout);
 	log_msg(left ? LOG_WARNING : LOG_INFO, "stop connections_left=%u", left);
 	return 0;

@@ -1,5 +1,5 @@
 /*
- * milter - the libmilter callbacks (see milter.h)
+ * milter - the milter callbacks (see milter.h)
  */
 #include "config.h"
 
@@ -22,7 +22,6 @@ struct msgctx {
 	struct engine *eng; /* the snapshot this message started with */
 	struct message *m;
 	char *mail_from;
-	unsigned n_rcpts;
 	unsigned n_headers;
 	size_t header_bytes;
 	bool over_limit;
@@ -34,7 +33,6 @@ struct connctx {
 	struct am_addr addr;
 	bool allow_net;
 	char *helo;
-	bool leadspc, nr_helo, nr_rcpt, nr_hdr, nr_body; /* negotiated protocol steps */
 	struct msgctx *msg;
 };
 
@@ -89,54 +87,57 @@ static void msg_free(struct msgctx *msg)
 	free(msg);
 }
 
-/* The connection's state, created on first use (negotiate or connect). */
-static struct connctx *conn_get(SMFICTX *ctx)
+/* The connection's state, created on first use (at connect). */
+static struct connctx *conn_get(struct mproto *ctx)
 {
-	struct connctx *conn = smfi_getpriv(ctx);
+	struct connctx *conn = mproto_priv(ctx);
 
 	if (conn != NULL)
 		return conn;
 	conn = xcalloc(1, sizeof(*conn));
-	smfi_setpriv(ctx, conn);
+	mproto_set_priv(ctx, conn);
 	pthread_mutex_lock(&state_mu);
 	open_conns++;
 	pthread_mutex_unlock(&state_mu);
 	return conn;
 }
 
-static sfsistat milter_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1, unsigned long f2,
-				 unsigned long f3, unsigned long *pf0, unsigned long *pf1,
-				 unsigned long *pf2, unsigned long *pf3)
-{
-	const unsigned long need = SMFIF_ADDHDRS | SMFIF_CHGHDRS;
-	const unsigned long steps = SMFIP_NOUNKNOWN | SMFIP_NODATA | SMFIP_NR_HELO | SMFIP_NR_RCPT |
-				    SMFIP_HDR_LEADSPC | SMFIP_NR_HDR | SMFIP_NR_BODY | SMFIP_NR_EOH;
-	struct connctx *conn = conn_get(ctx);
+/* Steps asked of the MTA: no RCPT, DATA or unknown commands at all (a
+ * verdict needs none of them), and no waiting for a reply where ours is
+ * always "continue"; headers keep the space after the colon. */
+#define MILTER_STEPS                                                                          \
+	(MPROTO_NORCPT | MPROTO_NOUNKNOWN | MPROTO_NODATA | MPROTO_NR_HELO | MPROTO_NR_RCPT | \
+	 MPROTO_HDR_LEADSPC | MPROTO_NR_HDR | MPROTO_NR_BODY | MPROTO_NR_EOH)
 
-	if ((f0 & need) != need) {
+static enum mproto_stat milter_negotiate(struct mproto *ctx, uint32_t actions, uint32_t steps,
+					 uint32_t *want_actions, uint32_t *want_steps)
+{
+	const uint32_t need = MPROTO_ACT_ADDHDRS | MPROTO_ACT_CHGHDRS;
+
+	if ((actions & need) != need) {
 		log_msg(LOG_ERR,
 			"error=negotiate reason=\"the MTA does not allow adding and "
 			"changing headers\" offered=0x%lx",
-			f0);
-		return SMFIS_REJECT;
+			(unsigned long)actions);
+		return MPROTO_REJECT;
 	}
-	*pf0 = f0 & (need | SMFIF_QUARANTINE | SMFIF_SETSYMLIST);
-	*pf1 = f1 & steps;
-	*pf2 = *pf3 = 0;
-	log_msg(LOG_DEBUG, "negotiate offered_actions=0x%lx offered_steps=0x%lx steps=0x%lx", f0,
-		f1, *pf1);
-	conn->leadspc = (*pf1 & SMFIP_HDR_LEADSPC) != 0;
-	conn->nr_helo = (*pf1 & SMFIP_NR_HELO) != 0;
-	conn->nr_rcpt = (*pf1 & SMFIP_NR_RCPT) != 0;
-	conn->nr_hdr = (*pf1 & SMFIP_NR_HDR) != 0;
-	conn->nr_body = (*pf1 & SMFIP_NR_BODY) != 0;
-	if (*pf0 & SMFIF_SETSYMLIST) {
-		smfi_setsymlist(ctx, SMFIM_CONNECT, "j {daemon_name}");
-		smfi_setsymlist(ctx, SMFIM_ENVFROM, "i {auth_authen} {auth_type}");
-		smfi_setsymlist(ctx, SMFIM_EOH, "i");
-		smfi_setsymlist(ctx, SMFIM_EOM, "i");
+	*want_actions = actions & (need | MPROTO_ACT_QUARANTINE | MPROTO_ACT_SETSYMLIST);
+	*want_steps = steps & MILTER_STEPS;
+	log_msg(LOG_DEBUG, "negotiate offered_actions=0x%lx offered_steps=0x%lx steps=0x%lx",
+		(unsigned long)actions, (unsigned long)steps, (unsigned long)*want_steps);
+	if (*want_actions & MPROTO_ACT_SETSYMLIST) {
+		mproto_setsymlist(ctx, MPROTO_M_CONNECT, "j {daemon_name}");
+		mproto_setsymlist(ctx, MPROTO_M_ENVFROM, "i {auth_authen} {auth_type}");
+		mproto_setsymlist(ctx, MPROTO_M_EOH, "i");
+		mproto_setsymlist(ctx, MPROTO_M_EOM, "i");
 	}
-	return SMFIS_CONTINUE;
+	return MPROTO_CONTINUE;
+}
+
+/* The MTA kept the space after the header colon (SMFIP_HDR_LEADSPC). */
+static bool milter_leadspc(struct mproto *ctx)
+{
+	return (mproto_steps(ctx) & MPROTO_HDR_LEADSPC) != 0;
 }
 
 static bool conn_address(struct connctx *conn, const struct sockaddr *sa)
@@ -169,26 +170,27 @@ static unsigned milter_open_connections(void)
 	return n;
 }
 
-static sfsistat milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostaddr)
+static enum mproto_stat milter_connect(struct mproto *ctx, const char *hostname,
+				       const struct sockaddr *hostaddr)
 {
 	struct connctx *conn = conn_get(ctx);
 	struct engine *eng = milter_get_engine();
 	const struct config *cfg = engine_config(eng);
-	sfsistat rc = SMFIS_CONTINUE;
+	enum mproto_stat rc = MPROTO_CONTINUE;
 
 	if (milter_open_connections() > cfg->max_connections) {
 		log_msg(LOG_WARNING, "refused=connection reason=max_connections limit=%u",
 			cfg->max_connections);
-		smfi_setreply(ctx, "421", "4.3.2", "Too many connections; try again later");
-		rc = SMFIS_TEMPFAIL;
-	} else if (!conn_address(conn, (const struct sockaddr *)hostaddr)) {
+		mproto_setreply(ctx, "421", "4.3.2", "Too many connections; try again later");
+		rc = MPROTO_TEMPFAIL;
+	} else if (!conn_address(conn, hostaddr)) {
 		/* Local submission (no TCP peer): nothing to authenticate. */
 		log_msg(LOG_DEBUG, "skip=connection reason=no_client_address host=%s",
 			hostname ? hostname : "-");
-		rc = SMFIS_ACCEPT;
+		rc = MPROTO_ACCEPT;
 	} else if (netlist_match(&cfg->trusted_networks, &conn->addr)) {
 		log_msg(LOG_DEBUG, "skip=connection reason=trusted_network ip=%s", conn->ip);
-		rc = SMFIS_ACCEPT;
+		rc = MPROTO_ACCEPT;
 	} else {
 		conn->allow_net = netlist_match(&cfg->allow_networks, &conn->addr);
 	}
@@ -196,13 +198,13 @@ static sfsistat milter_connect(SMFICTX *ctx, char *hostname, _SOCK_ADDR *hostadd
 	return rc;
 }
 
-static sfsistat milter_helo(SMFICTX *ctx, char *helo)
+static enum mproto_stat milter_helo(struct mproto *ctx, const char *helo)
 {
 	struct connctx *conn = conn_get(ctx);
 
 	free(conn->helo);
 	conn->helo = xstrdup(helo != NULL ? helo : "");
-	return conn->nr_helo ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return MPROTO_CONTINUE;
 }
 
 /* "<a@b>" -> "a@b", "<>" -> "" (the null sender); ESMTP args are separate. */
@@ -215,10 +217,10 @@ static char *envfrom_address(const char *arg)
 	return xstrdup(arg);
 }
 
-static sfsistat milter_envfrom(SMFICTX *ctx, char **argv)
+static enum mproto_stat milter_envfrom(struct mproto *ctx, const char **argv)
 {
 	struct connctx *conn = conn_get(ctx);
-	const char *auth = smfi_getsymval(ctx, "{auth_authen}");
+	const char *auth = mproto_getsymval(ctx, "{auth_authen}");
 	struct envelope env;
 	struct msgctx *msg;
 
@@ -227,30 +229,21 @@ static sfsistat milter_envfrom(SMFICTX *ctx, char **argv)
 	msg->eng = milter_get_engine();
 	msg->mail_from = envfrom_address(argv[0] != NULL ? argv[0] : "");
 	if (auth != NULL && *auth != '\0' && engine_config(msg->eng)->skip_authenticated) {
-		verdict_log_skip(smfi_getsymval(ctx, "i"), conn->ip, msg->mail_from,
+		verdict_log_skip(mproto_getsymval(ctx, "i"), conn->ip, msg->mail_from,
 				 "authenticated");
 		msg_free(msg);
 		conn->msg = NULL;
-		return SMFIS_ACCEPT;
+		return MPROTO_ACCEPT;
 	}
 	memset(&env, 0, sizeof(env));
 	env.client_ip = conn->ip;
 	env.helo = conn->helo != NULL ? conn->helo : "";
 	env.mail_from = msg->mail_from;
 	msg->m = message_new(msg->eng, &env);
-	return SMFIS_CONTINUE;
+	return MPROTO_CONTINUE;
 }
 
-static sfsistat milter_envrcpt(SMFICTX *ctx, char **argv)
-{
-	struct connctx *conn = conn_get(ctx);
-
-	if (conn->msg != NULL)
-		conn->msg->n_rcpts++;
-	return conn->nr_rcpt ? SMFIS_NOREPLY : SMFIS_CONTINUE;
-}
-
-static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
+static enum mproto_stat milter_header(struct mproto *ctx, const char *name, const char *value)
 {
 	struct connctx *conn = conn_get(ctx);
 	struct msgctx *msg = conn->msg;
@@ -263,7 +256,7 @@ static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
 		if (msg->n_headers > cfg->max_headers ||
 		    msg->header_bytes > cfg->max_header_bytes) {
 			msg->over_limit = true;
-		} else if (conn->leadspc) {
+		} else if (milter_leadspc(ctx)) {
 			message_header(msg->m, name, value);
 		} else {
 			/* The MTA stripped the space after the colon: put one back,
@@ -274,25 +267,25 @@ static sfsistat milter_header(SMFICTX *ctx, char *name, char *value)
 			free(v);
 		}
 	}
-	return conn->nr_hdr ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return MPROTO_CONTINUE;
 }
 
-static sfsistat milter_eoh(SMFICTX *ctx)
+static enum mproto_stat milter_eoh(struct mproto *ctx)
 {
 	struct connctx *conn = conn_get(ctx);
 
 	if (conn->msg != NULL && !conn->msg->over_limit)
 		message_eoh(conn->msg->m);
-	return SMFIS_CONTINUE;
+	return MPROTO_CONTINUE;
 }
 
-static sfsistat milter_body(SMFICTX *ctx, unsigned char *buf, size_t len)
+static enum mproto_stat milter_body(struct mproto *ctx, const unsigned char *buf, size_t len)
 {
 	struct connctx *conn = conn_get(ctx);
 
 	if (conn->msg != NULL && !conn->msg->over_limit)
 		message_body(conn->msg->m, buf, len);
-	return conn->nr_body ? SMFIS_NOREPLY : SMFIS_CONTINUE;
+	return MPROTO_CONTINUE;
 }
 
 static long msg_elapsed_ms(const struct msgctx *msg)
@@ -306,7 +299,7 @@ static long msg_elapsed_ms(const struct msgctx *msg)
 
 /* Removes untrusted A-R headers, highest position first so the positions
  * of the others do not move, then puts ours at the top. 0 or -1. */
-static int milter_stamp(SMFICTX *ctx, const struct connctx *conn, const struct msgctx *msg,
+static int milter_stamp(struct mproto *ctx, const struct connctx *conn, const struct msgctx *msg,
 			const struct verdict *v)
 {
 	size_t n, i;
@@ -314,12 +307,12 @@ static int milter_stamp(SMFICTX *ctx, const struct connctx *conn, const struct m
 	const char *value = v->authres;
 
 	for (i = n; i > 0; i--)
-		if (smfi_chgheader(ctx, AR_NAME, (int)pos[i - 1], NULL) != MI_SUCCESS)
+		if (mproto_chgheader(ctx, AR_NAME, (unsigned)pos[i - 1], NULL) != 0)
 			return -1;
-	if (!conn->leadspc)
+	if (!milter_leadspc(ctx))
 		while (*value == ' ')
 			value++;
-	return smfi_insheader(ctx, 0, AR_NAME, (char *)value) == MI_SUCCESS ? 0 : -1;
+	return mproto_insheader(ctx, 0, AR_NAME, value);
 }
 
 /* The local policy over the engine's action: allowlists and monitor mode
@@ -339,8 +332,8 @@ static enum action milter_local(const struct connctx *conn, const struct config 
 	return *override != NULL ? ACTION_ACCEPT : v->action;
 }
 
-static sfsistat milter_apply(SMFICTX *ctx, const struct config *cfg, const struct verdict *v,
-			     enum action act)
+static enum mproto_stat milter_apply(struct mproto *ctx, const struct config *cfg,
+				     const struct verdict *v, enum action act)
 {
 	char *reason;
 	int rc;
@@ -348,61 +341,61 @@ static sfsistat milter_apply(SMFICTX *ctx, const struct config *cfg, const struc
 	switch (act) {
 	case ACTION_REJECT:
 	case ACTION_TEMPFAIL:
-		smfi_setreply(ctx, v->smtp_rcode, v->smtp_xcode, v->smtp_text);
-		return act == ACTION_REJECT ? SMFIS_REJECT : SMFIS_TEMPFAIL;
+		mproto_setreply(ctx, v->smtp_rcode, v->smtp_xcode, v->smtp_text);
+		return act == ACTION_REJECT ? MPROTO_REJECT : MPROTO_TEMPFAIL;
 	case ACTION_QUARANTINE:
 		if (cfg->quarantine == QUARANTINE_HEADER) {
 			char *name = xstrdup(cfg->quarantine_header), *colon = strchr(name, ':');
 
 			*colon = '\0';
-			rc = smfi_addheader(ctx, name, colon + 2);
+			rc = mproto_addheader(ctx, name, colon + 2);
 			free(name);
 		} else {
 			reason = xasprintf("authmilter: %s", v->reason ? v->reason : "quarantine");
-			rc = smfi_quarantine(ctx, reason);
+			rc = mproto_quarantine(ctx, reason);
 			free(reason);
 		}
-		return rc == MI_SUCCESS ? SMFIS_CONTINUE : SMFIS_TEMPFAIL;
+		return rc == 0 ? MPROTO_CONTINUE : MPROTO_TEMPFAIL;
 	case ACTION_ACCEPT:
 		break;
 	}
-	return SMFIS_CONTINUE;
+	return MPROTO_CONTINUE;
 }
 
 /* An internal failure: the operator's on_error decides. */
-static sfsistat milter_error(SMFICTX *ctx, const struct config *cfg)
+static enum mproto_stat milter_error(struct mproto *ctx, const struct config *cfg)
 {
 	if (cfg->on_error == ON_ERROR_ACCEPT)
-		return SMFIS_CONTINUE;
-	smfi_setreply(ctx, "451", "4.3.0", "Temporary failure in message authentication");
-	return SMFIS_TEMPFAIL;
+		return MPROTO_CONTINUE;
+	mproto_setreply(ctx, "451", "4.3.0", "Temporary failure in message authentication");
+	return MPROTO_TEMPFAIL;
 }
 
-static sfsistat milter_eom(SMFICTX *ctx)
+static enum mproto_stat milter_eom(struct mproto *ctx)
 {
 	struct connctx *conn = conn_get(ctx);
 	struct msgctx *msg = conn->msg;
 	struct verdict_log vl;
 	const struct config *cfg;
 	const struct verdict *v;
-	sfsistat rc;
+	enum mproto_stat rc;
 
 	if (msg == NULL)
-		return SMFIS_CONTINUE;
+		return MPROTO_CONTINUE;
 	/* Time the work we add at end of message, not how fast the client
 	 * sent the message. */
 	clock_gettime(CLOCK_MONOTONIC, &msg->start);
 	cfg = engine_config(msg->eng);
 	memset(&vl, 0, sizeof(vl));
-	vl.qid = smfi_getsymval(ctx, "i");
+	vl.qid = mproto_getsymval(ctx, "i");
 	vl.ip = conn->ip;
 	vl.helo = conn->helo;
 	vl.mail_from = msg->mail_from;
 	if (msg->over_limit) {
-		smfi_setreply(ctx, "552", "5.3.4", "Message header exceeds the size limit");
+		mproto_setreply(ctx, "552", "5.3.4", "Message header exceeds the size limit");
 		vl.final = ACTION_REJECT;
 		vl.error = "header_limit";
-		rc = SMFIS_REJECT;
+		rc = MPROTO_REJECT;
 	} else {
 		v = vl.v = message_eom(msg->m);
 		vl.final = milter_local(conn, cfg, v, &vl.override);
@@ -410,10 +403,10 @@ static sfsistat milter_eom(SMFICTX *ctx)
 		    milter_stamp(ctx, conn, msg, v) != 0) {
 			vl.error = "header_change_failed";
 			rc = milter_error(ctx, cfg);
-			vl.final = rc == SMFIS_TEMPFAIL ? ACTION_TEMPFAIL : ACTION_ACCEPT;
+			vl.final = rc == MPROTO_TEMPFAIL ? ACTION_TEMPFAIL : ACTION_ACCEPT;
 		} else {
 			rc = milter_apply(ctx, cfg, v, vl.final);
-			if (rc == SMFIS_TEMPFAIL && vl.final == ACTION_QUARANTINE) {
+			if (rc == MPROTO_TEMPFAIL && vl.final == ACTION_QUARANTINE) {
 				vl.error = "quarantine_failed";
 				vl.final = ACTION_TEMPFAIL;
 			}
@@ -426,25 +419,24 @@ static sfsistat milter_eom(SMFICTX *ctx)
 	return rc;
 }
 
-static sfsistat milter_abort(SMFICTX *ctx)
+static void milter_abort(struct mproto *ctx)
 {
-	struct connctx *conn = smfi_getpriv(ctx);
+	struct connctx *conn = mproto_priv(ctx);
 
 	if (conn != NULL && conn->msg != NULL) {
 		log_msg(LOG_DEBUG, "message aborted ip=%s", conn->ip);
 		msg_free(conn->msg);
 		conn->msg = NULL;
 	}
-	return SMFIS_CONTINUE;
 }
 
-static sfsistat milter_close(SMFICTX *ctx)
+static void milter_close(struct mproto *ctx)
 {
-	struct connctx *conn = smfi_getpriv(ctx);
+	struct connctx *conn = mproto_priv(ctx);
 
 	if (conn == NULL)
-		return SMFIS_CONTINUE;
-	smfi_setpriv(ctx, NULL);
+		return;
+	mproto_set_priv(ctx, NULL);
 	msg_free(conn->msg);
 	free(conn->helo);
 	free(conn);
@@ -452,22 +444,17 @@ static sfsistat milter_close(SMFICTX *ctx)
 	if (--open_conns == 0)
 		pthread_cond_broadcast(&idle_cond);
 	pthread_mutex_unlock(&state_mu);
-	return SMFIS_CONTINUE;
 }
 
-struct smfiDesc milter_desc = {
-    .xxfi_name = "authmilter",
-    .xxfi_version = SMFI_VERSION,
-    .xxfi_flags = SMFIF_ADDHDRS | SMFIF_CHGHDRS | SMFIF_QUARANTINE,
-    .xxfi_connect = milter_connect,
-    .xxfi_helo = milter_helo,
-    .xxfi_envfrom = milter_envfrom,
-    .xxfi_envrcpt = milter_envrcpt,
-    .xxfi_header = milter_header,
-    .xxfi_eoh = milter_eoh,
-    .xxfi_body = milter_body,
-    .xxfi_eom = milter_eom,
-    .xxfi_abort = milter_abort,
-    .xxfi_close = milter_close,
-    .xxfi_negotiate = milter_negotiate,
+const struct mproto_callbacks milter_callbacks = {
+    .negotiate = milter_negotiate,
+    .connect = milter_connect,
+    .helo = milter_helo,
+    .envfrom = milter_envfrom,
+    .header = milter_header,
+    .eoh = milter_eoh,
+    .body = milter_body,
+    .eom = milter_eom,
+    .abort = milter_abort,
+    .close = milter_close,
 };

@@ -1,16 +1,15 @@
 /*
- * milter - the libmilter callbacks: collect, delegate to the engine, act
+ * milter - the milter callbacks: collect, delegate to the engine, act
  *
  * SYNOPSIS
  *	milter_set_engine(eng);          (at start and at every reload)
- *	smfi_register(milter_desc);
- *	...smfi_main()...
+ *	mserver_start(fd, &milter_callbacks, ...);
  *	milter_wait_idle(seconds);       (at shutdown)
  *
  * DESCRIPTION
- *	libmilter runs each callback on one of its worker threads (not one
- *	thread per connection); a connection's state travels in its context
- *	(smfi_getpriv) and nothing is kept per thread across callbacks. Each
+ *	The callbacks of src/milter/mproto, run on the thread of the
+ *	connection (src/daemon/mserver); a connection's state travels in its
+ *	session (mproto_priv) and nothing is kept per thread. Each
  *	callback only collects what the MTA sends and hands it to the engine
  *	(src/engine), then applies the verdict at end of message: forged
  *	Authentication-Results headers removed (highest index first, so
@@ -24,11 +23,10 @@
 #ifndef AM_MILTER_H
 #define AM_MILTER_H
 
-#include <libmilter/mfapi.h>
-
 #include "engine/message.h"
+#include "milter/mproto.h"
 
-extern struct smfiDesc milter_desc;
+extern const struct mproto_callbacks milter_callbacks;
 
 /* Takes a reference to eng; the previous engine is released. */
 void milter_set_engine(struct engine *eng);

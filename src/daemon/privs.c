@@ -9,8 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -153,29 +151,4 @@ int privs_drop(const struct config *cfg, struct am_err *err)
 		return -1;
 	}
 	return 0;
-}
-
-/*
- * TCP_NODELAY on libmilter's listening socket, which Linux copies to every
- * accepted connection. Without it the end-of-message reply, written in
- * several pieces, waits for the MTA's delayed ACK: ~40 ms a message on a
- * loopback TCP socket. libmilter does not hand out its socket, so find the
- * listening TCP socket among our descriptors (there is exactly one).
- */
-void privs_tcp_nodelay(void)
-{
-	int fd, one = 1, listening;
-	socklen_t len;
-	struct sockaddr_storage ss;
-
-	for (fd = 0; fd < 1024; fd++) {
-		len = sizeof(listening);
-		if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) != 0 || !listening)
-			continue;
-		len = sizeof(ss);
-		if (getsockname(fd, (struct sockaddr *)&ss, &len) != 0 ||
-		    (ss.ss_family != AF_INET && ss.ss_family != AF_INET6))
-			continue;
-		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	}
 }

@@ -19,7 +19,5 @@
 int privs_prepare_socket(const struct config *cfg, struct am_err *err);
 int privs_socket_owner(const struct config *cfg, struct am_err *err);
 int privs_drop(const struct config *cfg, struct am_err *err);
-/* Disables Nagle on the milter's TCP listening socket (see privs.c). */
-void privs_tcp_nodelay(void);
 
 #endif

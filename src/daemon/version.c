@@ -6,21 +6,19 @@
 #include <stdint.h>
 
 #include <libconfig.h>
-#include <libmilter/mfapi.h>
 #include <libpsl.h>
 #include <opendkim/dkim.h>
 #include <unbound.h>
 
 #include "daemon/version.h"
+#include "milter/mproto.h"
 
 void version_print(FILE *fp)
 {
-	unsigned int maj = 0, min = 0, pl = 0;
 	uint32_t dk = dkim_libversion();
 
-	smfi_version(&maj, &min, &pl);
 	fprintf(fp, "authmilter %s\n", PACKAGE_VERSION);
-	fprintf(fp, "libmilter %u.%u.%u\n", maj, min, pl);
+	fprintf(fp, "milter protocol %d\n", MPROTO_VERSION);
 	fprintf(fp, "libopendkim %u.%u.%u\n", (dk >> 24) & 0xff, (dk >> 16) & 0xff,
 		(dk >> 8) & 0xff);
 	fprintf(fp, "libunbound %s\n", ub_version());

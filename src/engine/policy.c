@@ -13,7 +13,7 @@
 
 /*
  * Text that reaches an SMTP reply: only printable ASCII that cannot be read
- * as syntax by the MTA or libmilter ('%' is a format character there).
+ * as syntax by the MTA or a milter library ('%' is a format character there).
  */
 static void reply_add_safe(struct strbuf *sb, const char *s)
 {

@@ -83,8 +83,8 @@ counts() {
 nk() { awk -v K="$2" '$1 == K' "$1" | wc -l; }
 am_is "verdicts by kind" "$(counts "$T/sentk" | tr '\n' ';')" \
 	"good 250=$(nk "$T/sentk" 0) 550=0 other=0;bad 250=0 550=$(nk "$T/sentk" 1) other=0;dkim 250=$(nk "$T/sentk" 2) 550=0 other=0;"
-# libmilter serves the connections from a pool of worker threads: the
-# concurrency shows in the descriptors (one socket per milter connection).
+# One thread and one socket per milter connection: the concurrency shows
+# in the descriptors.
 am_ok "the daemon held all $SESSIONS milter connections at once: peak $peak_fd fds, baseline $base_fd" \
 	test "$peak_fd" -ge $((base_fd + SESSIONS))
 am_ok "peak VmRSS $((peak_rss / 1024)) MB < $RSS_MB MB" test "$peak_rss" -lt $((RSS_MB * 1024))
@@ -98,11 +98,15 @@ am_is "accepted = delivered, by Message-ID; nothing queued" \
 am_is "each delivered message has one header of ours with dmarc=pass" \
 	"$(awk '$2 != 1 || $0 !~ / dmarc=pass/ || ($1 ~ /@dkim/ && $0 !~ / dkim=pass/)' "$T/stamped" | head -3)" ""
 
-settled=$($E2E_PY settleproc "$E2E_MILTER_PID" "$base_thr" "$base_fd" 10)
+# Up to MSERVER_SPARE (src/daemon/mserver.h) threads stay waiting in
+# accept() for the next connections; every other one must be gone.
+spare=8
+settled=$($E2E_PY settleproc "$E2E_MILTER_PID" "$((base_thr + spare))" "$base_fd" 10)
 rc=$?
 set -- $settled
 echo "# after the burst: $1 threads, $2 fds (baseline $base_thr, $base_fd)"
-am_is "threads back to the baseline within 10 s" "$rc:$1" "0:$base_thr"
+am_is "threads back to at most the baseline + $spare idle ones within 10 s" \
+	"$rc:$([ "$1" -le $((base_thr + spare)) ] && echo ok || echo "$1")" "0:ok"
 am_is "descriptors back to the baseline within 10 s" "$rc:$2" "0:$base_fd"
 
 # limits.max_connections, reloaded.

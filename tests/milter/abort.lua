@@ -1,7 +1,8 @@
 -- abort.lua - a message aborted (SMFIC_ABORT) at each stage, then a second
 -- message on the same connection: it must get its own verdict, untouched
 -- by the aborted message's From (would make multi_from) or forged A-R
--- header (would be deleted).
+-- header (would be deleted). (Under SMFIP_NORCPT no RCPT is sent: the
+-- "rcpt" stage is then the same as "mail".)
 dofile(dir .. "/common.lua")
 local conn = open()
 ok(mt.helo(conn, "mail.example.com"), "helo")
@@ -11,7 +12,7 @@ for n, upto in ipairs(stages) do
 	ok(mt.macro(conn, SMFIC_MAIL, "i", qid), "macro")
 	ok(mt.mailfrom(conn, "<m@evil.example>"), "mailfrom")
 	if upto ~= "mail" then
-		ok(mt.rcptto(conn, "<bob@example.org>"), "rcptto")
+		ok(rcptto(conn, "<bob@example.org>"), "rcptto")
 	end
 	if upto == "headers" or upto == "eoh" or upto == "body" then
 		ok(mt.header(conn, "From", "Mallory <m@evil.example>"), "header")

@@ -10,7 +10,7 @@ sel=$("$PYTHON3" "$top_srcdir/tests/integration/dkimkeys.py" genkey rsa 1024 "$A
 ML_ZONE_EXTRA="sel._domainkey.example.com	TXT	\"$sel\"
 slow._domainkey.example.com	TIMEOUT	-"
 ncases=$(grep -vc '^#' "$top_srcdir/tests/milter/from_cases.tsv")
-am_plan $((46 + ncases))
+am_plan $((48 + ncases))
 ml_start
 
 ml_lua "malformed header names and values: accepted, stamped" malformed.lua
@@ -25,6 +25,8 @@ done
 ml_py "NUL in header values, 8-bit and control bytes in header names" rawbytes.py
 ml_log "log: a From value ends at a NUL byte" RAW-NUL-FROM from=example.com action=accept
 ml_nolog "log: no verdict for the message with an empty header name" RAW-EMPTY-NAME
+am_ok "log: the empty header name is named as a protocol violation" \
+	grep -q 'error=milter_protocol reason="malformed header packet" action=close' "$ML_LOG"
 ml_log "log: 2000-byte HELO and MAIL FROM needing escapes: one whole line, values cut at 256" RAW-LONG-ENV \
 	spf=none action=reject reason=dmarc_reject 'helo~^"{256}\.\.\.$' 'mailfrom~^"(x=y )+' 'ms~^[0-9]+$'
 
@@ -40,8 +42,10 @@ ml_log "log: header section of exactly max_header_bytes is checked" BIG-EXACT ac
 ml_log "log: one byte over max_header_bytes: 552" BIG-OVER1 action=reject error=header_limit
 ml_log "log: 17 x 60 KB headers" BIG-MANY-UNDER action=accept
 ml_log "log: 18 x 60 KB headers: 552" BIG-MANY-OVER action=reject error=header_limit
-ml_nolog "log: no verdict for the message whose connection libmilter dropped" BIG-PACKET
+ml_nolog "log: no verdict for the message whose connection was dropped" BIG-PACKET
 ml_log "log: next connection after the dropped one" BIG-AFTER action=accept
+am_ok "log: the oversized packet is named as a protocol violation" \
+	grep -q 'error=milter_protocol reason="packet too long" action=close' "$ML_LOG"
 
 ml_py "100 DKIM-Signature headers: bounded time, verdict" dkim100.py "$AM_TMP/rsa.key"
 ml_log "log: 100 valid signatures: DMARC pass" DK-100 action=accept dmarc=pass 'ms~^[0-9]{1,4}$'

@@ -3,8 +3,8 @@
 larger than miltertest can send: a 100 KB header (what Postfix passes with
 its default header_size_limit), header sections of exactly the limit and
 one byte over it with one big header, the same with many 60 KB headers, and
-a single header larger than libmilter's largest packet (the connection is
-dropped; then the next connection must work).
+a single header larger than the largest milter packet authmilter takes
+(1 MiB, src/milter/mproto.h; the connection is dropped; then the next connection must work).
 
 Header bytes are counted as on the wire: name ": " value CRLF."""
 import os
@@ -59,8 +59,8 @@ for qid, headers, want in cases:
           % (qid, wire(headers), reply, replies, ms, "" if good else " - expected " + want))
     bad += not good
 
-# one header over libmilter's largest packet (1 MiB - 1): libmilter drops
-# the connection; the MTA applies its default action (Postfix:
+# one header over the largest packet (1 MiB): the daemon drops the
+# connection; the MTA applies its default action (Postfix:
 # milter_default_action); the daemon must stay up.
 try:
     m = client(port)

@@ -15,7 +15,7 @@ for _, c in ipairs(cases) do
 	ok(mt.macro(conn, SMFIC_MAIL, "i", c[1]), "macro")
 	ok(mt.mailfrom(conn, "<alice@example.com>"), "mailfrom")
 	if c[2] ~= "mail" then
-		ok(mt.rcptto(conn, "<bob@example.org>"), "rcptto")
+		ok(rcptto(conn, "<bob@example.org>"), "rcptto")
 		for _, h in ipairs(std_headers()) do ok(mt.header(conn, h[1], h[2]), "header") end
 	end
 	if c[2] == "eoh" or c[2] == "body" then ok(mt.eoh(conn), "eoh") end

@@ -30,7 +30,7 @@ for _, b in ipairs(bodies) do
 end
 
 -- a 300 KB line without a newline, in 60 KB chunks (mt.bodyfile sends
--- 65536-byte chunks, one byte over libmilter's default packet limit)
+-- 65536-byte chunks)
 send(conn, {qid = "LONG-LINE", headers = std_headers(), body = false})
 for i = 1, 5 do ok(mt.bodystring(conn, string.rep("x", 60000)), "body chunk") end
 ok(mt.eom(conn), "eom")

@@ -25,7 +25,7 @@ if reply not in ("t", "y"):
     sys.exit("connection %d over the limit got %r, expected a tempfail" % (limit + 1, reply))
 extra.close()
 held.pop().close()
-deadline = time.time() + 5  # the daemon counts the close when libmilter reports it
+deadline = time.time() + 5  # the daemon counts the close when its connection thread sees it
 while True:
     again, reply = connect(port)
     again.close()

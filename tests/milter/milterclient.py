@@ -6,23 +6,34 @@ Authentication-Results value overflows it), sends strings with strlen() (no
 NUL bytes), always sends HELO, knows no AF_UNIX client family, and keeps
 the end-of-message actions in no particular order.
 
-    m = Milter(port)                       # connects and negotiates
+    m = Milter(port)                       # connects and negotiates (m.proto: steps)
     m.connect_info("host", "4", "192.0.2.10")
     m.helo("mail.example.com")
     m.macro(b"M", {"i": "Q1"})
     m.mail("<a@example.com>"); m.rcpt("<b@example.org>")
     m.header("From", b"a@example.com"); m.eoh(); m.body(b"x\\r\\n")
     reply, actions = m.eom()               # 'a' 'c' 'r' 't' 'y'..., [(cmd, fields)]
+Like an MTA, the client leaves out every command the milter excluded at
+negotiation with an SMFIP_NO* bit (e.g. RCPT under SMFIP_NORCPT), and the
+macros of its stage: the method returns None then, as when no reply is due.
+To send an excluded command on purpose (a protocol violation under test),
+call m.step(cmd, data, noreply_flag, force=True), or m.send() for raw bytes.
 Every read has a timeout (Milter.TIMEOUT seconds); a closed connection
 raises EOFError.
 """
 import socket
 import struct
 
+SMFIP_NOCONNECT, SMFIP_NOHELO, SMFIP_NOMAIL, SMFIP_NORCPT = 0x1, 0x2, 0x4, 0x8
+SMFIP_NOBODY, SMFIP_NOHDRS, SMFIP_NOEOH, SMFIP_NOUNKNOWN = 0x10, 0x20, 0x40, 0x100
 SMFIP_NR_CONN, SMFIP_NR_HELO, SMFIP_NR_MAIL = 0x1000, 0x2000, 0x4000
 SMFIP_NR_RCPT, SMFIP_NR_HDR, SMFIP_NR_EOH, SMFIP_NR_BODY = 0x8000, 0x80, 0x40000, 0x80000
 SMFIP_NODATA, SMFIP_HDR_LEADSPC = 0x200, 0x100000
 CURR_ACTS, CURR_PROT = 0x1FF, 0x1FFFFF
+# the SMFIP_NO* bit that excludes each command (and macros for its stage)
+EXCLUDED_BY = {b"C": SMFIP_NOCONNECT, b"H": SMFIP_NOHELO, b"M": SMFIP_NOMAIL,
+               b"R": SMFIP_NORCPT, b"T": SMFIP_NODATA, b"L": SMFIP_NOHDRS,
+               b"N": SMFIP_NOEOH, b"B": SMFIP_NOBODY, b"U": SMFIP_NOUNKNOWN}
 FINAL = b"acrtdy"  # replies that end a step (y = reply code, then the verdict)
 
 
@@ -35,6 +46,7 @@ class Milter:
         cmd, data = self.read()
         if cmd != b"O":
             raise RuntimeError("negotiation answered %r" % cmd)
+        # the actions and protocol steps the milter negotiated
         _, self.actions, self.proto = struct.unpack(">III", data[:12])
 
     def send(self, cmd, data=b""):
@@ -54,8 +66,16 @@ class Milter:
         data = self._recv(n)
         return data[:1], data[1:]
 
-    def step(self, cmd, data, noreply_flag):
-        """Sends one command; returns the reply letter, or None if none is due."""
+    def excluded(self, cmd):
+        """Whether the milter excluded command cmd (a letter: b"R") at negotiation."""
+        return bool(self.proto & EXCLUDED_BY.get(cmd, 0))
+
+    def step(self, cmd, data, noreply_flag, force=False):
+        """Sends one command; returns the reply letter, or None if none is
+        due or the command was left out because the milter excluded it
+        (force=True sends it all the same)."""
+        if self.excluded(cmd) and not force:
+            return None
         self.send(cmd, data)
         if self.proto & noreply_flag:
             return None
@@ -71,7 +91,11 @@ class Milter:
     def helo(self, name):
         return self.step(b"H", name.encode() + b"\0", SMFIP_NR_HELO)
 
-    def macro(self, stage, values):
+    def macro(self, stage, values, force=False):
+        """Macros for stage (the command letter: b"M"); left out with the
+        command when the milter excluded it, unless force=True."""
+        if self.excluded(stage) and not force:
+            return
         data = stage
         for k, v in values.items():
             data += k.encode() + b"\0" + v.encode() + b"\0"

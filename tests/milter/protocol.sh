@@ -4,7 +4,7 @@
 # aborted messages and connections dropped mid-message.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/milter/lib.sh"
 ml_require
-am_plan 29
+am_plan 30
 ml_start
 
 ml_lua "no {i}, empty HELO, IPv6, unknown family, {auth_authen}" macros.lua
@@ -33,4 +33,18 @@ for q in DIS-mail DIS-headers DIS-headers-quit DIS-eoh DIS-body DIS-body-quit; d
 	ml_nolog "log: no verdict for dropped $q" $q
 done
 ml_log "log: message on a new connection after the drops" DIS-OK action=accept
+
+# Each option negotiation is logged at debug level with the steps the MTA
+# offered and the ones the daemon took (which ones is not pinned down here);
+# the daemon takes no step that was not offered.
+negotiated() {
+	n=0 x='0x[0-9a-f]*'
+	for s in $(sed -n "s/.*: negotiate offered_actions=$x offered_steps=\\($x\\) steps=\\($x\\)\$/\\1:\\2/p" \
+		"$ML_LOG"); do
+		[ $((${s#*:} & ~${s%:*})) = 0 ] || return 1
+		n=$((n + 1))
+	done
+	[ $n -gt 0 ]
+}
+am_ok "log (debug): negotiated steps, a subset of those offered" negotiated
 am_ok "daemon still running" kill -0 "$ML_PID"

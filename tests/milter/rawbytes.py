@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """rawbytes.py - what miltertest cannot send: NUL inside a header value
 (the milter protocol ends the value there), 8-bit and control bytes in
-header names, a From value cut by a NUL, an empty header name (libmilter
-drops such a connection), and a HELO and MAIL FROM of 2000 bytes that
+header names, a From value cut by a NUL, an empty header name (a protocol
+violation: the daemon drops the connection), and a HELO and MAIL FROM of 2000 bytes that
 need escaping (the log line must stay one whole key=value line)."""
 import os
 import sys
@@ -32,13 +32,13 @@ for qid, headers in [
     expect(qid, *message(m, qid, headers))
 m.quit()
 
-# an empty header name: libmilter refuses the command and closes
+# an empty header name: a protocol violation, the daemon closes
 try:
     m = client(port)
     r = message(m, "RAW-EMPTY-NAME", STD + [(b"", b"empty name")])
     print("# RAW-EMPTY-NAME: reply %r (connection kept)" % (r,))
 except (EOFError, OSError) as e:
-    print("# RAW-EMPTY-NAME: connection closed by libmilter (%s)" % e.__class__.__name__)
+    print("# RAW-EMPTY-NAME: connection closed by the daemon (%s)" % e.__class__.__name__)
 
 # long envelope values that need escaping in the log
 m = Milter(port)

@@ -39,6 +39,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->syslog_facility, LOG_MAIL);
 	assert_true(cfg->skip_authenticated);
 	assert_int_equal(cfg->max_connections, 1000);
+	assert_int_equal(cfg->idle_timeout, 7210);
 	assert_int_equal(cfg->trusted_networks.n, 2);
 	{
 		struct am_addr lo;
