@@ -261,9 +261,11 @@ const char *mproto_getsymval(const struct mproto *mp, const char *name)
 
 	for (i = MPROTO_M_NSTAGES; i > 0; i--) {
 		const struct macros *m = &mp->macros[stage_order[i - 1]];
-		const char *p = m->blob, *end = m->blob + m->len;
+		const char *p = m->blob, *end;
 
-		while (p != NULL && p < end) {
+		if (p == NULL)
+			continue;
+		for (end = p + m->len; p < end;) {
 			const char *value = p + strlen(p) + 1;
 
 			if (macro_name_eq(p, name))

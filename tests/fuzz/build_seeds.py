@@ -2,6 +2,7 @@
 """build_seeds - write the fuzz targets' seed corpora into OUTDIR/<target>/
 
 Usage: build_seeds.py OUTDIR
+       build_seeds.py --milter-named DIR
 
 Seeds come from, in this order: the hand-written seeds in tests/fuzz/seeds/,
 the third-party conformance data read in place from $CONFORMANCE_DIR (never
@@ -9,6 +10,13 @@ copied into the repository; skipped when absent), and the project's own
 sample messages. fuzz_engine seeds are messages signed here, at build time,
 with the test keys in tests/fuzz/keys/ (whose public halves are in
 fuzz_dns.c), wrapped in the input layout fuzz_engine.c describes.
+fuzz_milter seeds are the same messages as milter conversations (what
+Postfix sends: negotiation, macros, connect, HELO, MAIL, headers, body, end
+of message, quit) in the layout fuzz_milter.c describes, plus variants
+(abort, QUIT_NC and a new connection, other negotiations and clients,
+protocol errors). --milter-named writes the named conversations of
+milter_named() as DIR/NAME; tests/fuzz/seeds/milter/ holds a copy made so,
+which make check replays (their DKIM signatures stay valid: no expiry).
 """
 import base64
 import hashlib
@@ -16,13 +24,15 @@ import json
 import os
 import random
 import re
+import struct
 import sys
 import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRCDIR = os.path.dirname(os.path.dirname(HERE))
 CONF = os.environ.get("CONFORMANCE_DIR") or os.path.join(SRCDIR, "..", "shared", "conformance")
-TARGETS = ["from", "authres_id", "dmarc_record", "config", "authres_format", "spf", "engine"]
+TARGETS = ["from", "authres_id", "dmarc_record", "config", "authres_format", "spf", "engine",
+           "milter"]
 
 
 class Seeds:
@@ -179,19 +189,32 @@ def engine_input(flags, ip, helo, mailfrom, msg):
     return bytes([flags]) + b"%s\n%s\n%s\n" % (ip, helo, mailfrom) + msg
 
 
-def engine_seeds(seeds, messages):
-    rsa = read(os.path.join(HERE, "keys", "rsa2048.pem"), "rb")
-    ed = read(os.path.join(HERE, "keys", "ed25519.key"), "rb").strip()
+def test_keys():
+    """The RSA and Ed25519 test keys (their public halves are in fuzz_dns.c)."""
+    return (read(os.path.join(HERE, "keys", "rsa2048.pem"), "rb"),
+            read(os.path.join(HERE, "keys", "ed25519.key"), "rb").strip())
 
-    def msg(frm, extra=b"", body=b"Hello.\r\n", nl=b"\r\n"):
-        h = [b"From: " + frm, b"To: rcpt@example.org", b"Subject: fuzz seed",
-             b"Date: Wed, 25 Nov 2026 12:00:00 +0000", b"Message-ID: <seed@example.com>"]
-        return nl.join(h) + nl + extra + nl + body
 
+def sample_message(frm, extra=b"", body=b"Hello.\r\n", nl=b"\r\n"):
+    h = [b"From: " + frm, b"To: rcpt@example.org", b"Subject: fuzz seed",
+         b"Date: Wed, 25 Nov 2026 12:00:00 +0000", b"Message-ID: <seed@example.com>"]
+    return nl.join(h) + nl + extra + nl + body
+
+
+def signed_message(rsa, ed):
+    """From example.com, signed twice by example.com (RSA and Ed25519): it
+    passes DKIM and DMARC against fuzz_dns.c."""
+    m = sample_message(b"Alice <alice@example.com>")
+    return sign(sign(m, b"sel2048", b"example.com", rsa, b"rsa-sha256"),
+                b"ed", b"example.com", ed, b"ed25519-sha256")
+
+
+def engine_cases(messages):
+    """(client IP, HELO, MAIL FROM, message) of the engine seeds."""
+    rsa, ed = test_keys()
+    msg = sample_message
     cases = []
-    m = msg(b"Alice <alice@example.com>")
-    signed = sign(sign(m, b"sel2048", b"example.com", rsa, b"rsa-sha256"),
-                  b"ed", b"example.com", ed, b"ed25519-sha256")
+    signed = signed_message(rsa, ed)
     cases.append((b"192.0.2.25", b"mail.example.com", b"user@example.com", signed))
     cases.append((b"203.0.113.50", b"evil.example", b"user@example.com", signed))
     cases.append((b"203.0.113.50", b"evil.example", b"user@example.com",
@@ -230,9 +253,158 @@ def engine_seeds(seeds, messages):
                   msg(b"a@example.com", nl=b"\n", body=b"lf only\n")))
     for path in messages:
         cases.append((b"192.0.2.25", b"mail.example.com", b"user@example.com", path))
+    return cases
+
+
+def engine_seeds(seeds, cases):
     for i, (ip, helo, mf, m) in enumerate(cases):
         seeds.add("engine", engine_input(i % 4 | (i % 8) << 2 | (i % 7) << 5, ip, helo, mf, m))
         seeds.add("engine", engine_input((i + 1) % 4, ip, helo, mf, m))
+
+
+# The MTA's side of a milter connection, in the input layout fuzz_milter.c
+# describes: a byte choosing how the stream is cut, then packets (length,
+# command, data) as Postfix sends them.
+SMFIF_ALL = 0x1ff
+SMFIP_ALL = 0x1fffff
+
+
+def mpkt(cmd, data=b""):
+    return struct.pack(">I", len(data) + 1) + cmd + data
+
+
+def mmacros(stage, pairs):
+    return mpkt(b"D", stage + b"".join(n + b"\0" + v + b"\0" for n, v in pairs))
+
+
+def moptneg(version=6, actions=SMFIF_ALL, steps=SMFIP_ALL):
+    return mpkt(b"O", struct.pack(">III", version, actions, steps))
+
+
+def mconnect(host, ip, port=25):
+    if ip is None:
+        return mpkt(b"C", host + b"\0U")
+    fam = b"6" if b":" in ip else b"4"
+    return (mmacros(b"C", [(b"j", b"mx.fuzz.test"), (b"{daemon_name}", b"smtpd"),
+                           (b"v", b"Postfix 3.7.11")]) +
+            mpkt(b"C", host + b"\0" + fam + struct.pack(">H", port) + ip + b"\0"))
+
+
+def mhelo(helo):
+    return mmacros(b"H", [(b"{tls_version}", b"TLSv1.3")]) + mpkt(b"H", helo + b"\0")
+
+
+def mheaders(msg, leadspc=True):
+    """The header fields of msg as 'L' packets (value after the colon, its
+    leading space kept, folded lines joined by LF, as Postfix sends them);
+    and the body."""
+    parts = re.split(rb"\r?\n\r?\n", msg, maxsplit=1)
+    head, body = parts[0], parts[1] if len(parts) > 1 else b""
+    out = b""
+    for f in re.findall(rb"[^\r\n]+(?:\r?\n[ \t][^\r\n]*)*", head):
+        name, _, value = f.partition(b":")
+        value = re.sub(rb"\r?\n", b"\n", value)
+        if not leadspc and value.startswith(b" "):
+            value = value[1:]
+        out += mpkt(b"L", name + b"\0" + value + b"\0")
+    return out, body
+
+
+def mtransaction(mailfrom, msg, qid, body_chunk=65535, rcpt=None, leadspc=True, auth=None,
+                 end=True):
+    """MAIL (and RCPT), headers, end of headers, the body in chunks and end
+    of message; end=False stops after the first body chunk."""
+    mac = [(b"i", qid), (b"{mail_addr}", mailfrom)]
+    if auth:
+        mac += [(b"{auth_type}", b"PLAIN"), (b"{auth_authen}", auth)]
+    out = mmacros(b"M", mac) + mpkt(b"M", b"<" + mailfrom + b">\0SIZE=%d\0" % len(msg))
+    if rcpt is not None:
+        out += mmacros(b"R", [(b"{rcpt_addr}", rcpt)]) + mpkt(b"R", b"<" + rcpt + b">\0")
+        out += mpkt(b"T")
+    hdrs, body = mheaders(msg, leadspc)
+    out += hdrs + mmacros(b"N", [(b"i", qid)]) + mpkt(b"N")
+    for i in range(0, len(body), body_chunk):
+        out += mpkt(b"B", body[i:i + body_chunk])
+        if not end:
+            return out
+    return out + mmacros(b"E", [(b"i", qid)]) + mpkt(b"E")
+
+
+def milter_named(cases):
+    """The conversations kept in tests/fuzz/seeds/milter/ (see main())."""
+    rsa, ed = test_keys()
+    signed = signed_message(rsa, ed)
+    lines = b"".join(b"Line %d of a body long enough to come in several packets.\r\n" % i
+                     for i in range(1, 25))
+    long_body = sign(sample_message(b"Alice <alice@example.com>", body=lines),
+                     b"sel2048", b"example.com", rsa, b"rsa-sha256")
+    relaxed = next(m for _, _, _, m in cases if b"c=relaxed/relaxed" in m)  # bob@example.org
+    start = moptneg() + mconnect(b"mail.example.com", b"192.0.2.25") + mhelo(b"mail.example.com")
+    quit = mpkt(b"Q")
+    return {
+        # Postfix, one message that passes SPF, DKIM and DMARC.
+        "postfix-signed": b"\0" + start +
+        mtransaction(b"user@example.com", signed, b"4XyZ1") + quit,
+        # A message aborted in its body, then a second one on the same connection.
+        "abort-then-second-message": b"\5" + start +
+        mtransaction(b"user@example.com", signed, b"4XyZ2", body_chunk=4, end=False) +
+        mpkt(b"A") + mtransaction(b"bob@example.org", relaxed, b"4XyZ3") + quit,
+        # QUIT_NC, then a new connection (IPv6) on the same socket.
+        "quit-nc-reconnect": b"\6" + start +
+        mtransaction(b"user@example.com", signed, b"4XyZ4") + mpkt(b"K") +
+        mconnect(b"host.example.net", b"2001:db8::25", 2525) + mhelo(b"mail.example.com") +
+        mtransaction(b"bob@example.org", relaxed, b"4XyZ5") + quit,
+        # A signed body in many 'B' packets, with RCPT and DATA too.
+        "split-body": b"\1" + start +
+        mtransaction(b"alice@example.com", long_body, b"4XyZ6", body_chunk=61,
+                     rcpt=b"rcpt@example.org") + quit,
+    }
+
+
+def milter_seeds(seeds, cases):
+    named = milter_named(cases)
+    for data in named.values():
+        seeds.add("milter", data)
+    conv = named["postfix-signed"][1:]
+    for flags in (1, 2, 3, 4, 7, 0x28, 0xf8):
+        seeds.add("milter", bytes([flags]) + conv)
+    start = moptneg() + mconnect(b"mail.example.com", b"192.0.2.25") + mhelo(b"mail.example.com")
+    signed = cases[0][3]
+    unaligned = sample_message(b"bob@example.org")
+    forged = next(m for _, _, _, m in cases if b"Results: mx.fuzz.test;" in m)
+    many = sample_message(b"a@example.com",
+                          extra=b"".join(b"X-Filler-%d: x\r\n" % i for i in range(120)))
+    variants = [
+        # Version 2, headers without the leading space, no quarantine action.
+        moptneg(2, 0x11, 0x7f) + mconnect(b"mail.example.com", b"192.0.2.25") +
+        mtransaction(b"user@example.com", signed, b"v2", leadspc=False),
+        # DMARC quarantine (example.org, pct=50): quarantine offered or not
+        # (then a tempfail), and no SETSYMLIST.
+        moptneg(6, 0x31, SMFIP_ALL) + mconnect(b"h.example", b"203.0.113.50") +
+        mhelo(b"h.example") + mtransaction(b"bob@example.org", unaligned, b"q1"),
+        moptneg(6, 0x11, SMFIP_ALL) + mconnect(b"h.example", b"203.0.113.50") +
+        mhelo(b"h.example") + mtransaction(b"bob@example.org", unaligned, b"q2"),
+        # The MTA does not allow changing headers: refused at negotiation.
+        moptneg(6, 0x01, SMFIP_ALL) + mconnect(b"h.example", b"203.0.113.50"),
+        # Local, trusted, allowlisted and authenticated clients.
+        moptneg() + mconnect(b"localhost", None) + mtransaction(b"a@example.com", signed, b"l"),
+        moptneg() + mconnect(b"localhost", b"127.0.0.1") + mhelo(b"localhost") +
+        mtransaction(b"a@example.com", signed, b"t"),
+        moptneg() + mconnect(b"x.example.org", b"198.51.100.7") + mhelo(b"x.example.org") +
+        mtransaction(b"evil@example.com", cases[2][3], b"an"),
+        start + mtransaction(b"user@example.com", signed, b"au", auth=b"alice"),
+        # Too many header fields; forged Authentication-Results removed.
+        start + mtransaction(b"a@example.com", many, b"lim"),
+        start + mtransaction(b"a@example.com", forged, b"fg"),
+        # Protocol errors: a command before negotiation, a bad connect.
+        mpkt(b"H", b"x\0"),
+        moptneg() + mpkt(b"C", b"h\0" + b"4" + b"\0\x19" + b"999.1.1.1\0"),
+    ]
+    for i, v in enumerate(variants):
+        seeds.add("milter", bytes([i % 8]) + v + mpkt(b"Q"))
+    for i, (ip, helo, mf, m) in enumerate(cases):
+        seeds.add("milter", bytes([(i * 5) % 8 | (i % 32) << 3]) + moptneg() +
+                  mconnect(helo, ip) + mhelo(helo) + mtransaction(mf, m, b"C%d" % i) + mpkt(b"Q"))
 
 
 def corpus_messages():
@@ -253,10 +425,17 @@ def corpus_messages():
 
 
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--milter-named":
+        os.makedirs(sys.argv[2], exist_ok=True)
+        for name, data in milter_named(engine_cases([])).items():
+            with open(os.path.join(sys.argv[2], name), "wb") as f:
+                f.write(data)
+        return
     if len(sys.argv) != 2:
-        sys.exit("usage: build_seeds.py OUTDIR")
+        sys.exit("usage: build_seeds.py OUTDIR | --milter-named DIR")
     seeds = Seeds(sys.argv[1])
     messages = corpus_messages()
+    cases = engine_cases(messages)
     hand_written(seeds)
     from_seeds(seeds, messages)
     authres_seeds(seeds, messages)
@@ -264,7 +443,8 @@ def main():
     spf_seeds(seeds)
     config_seeds(seeds)
     authres_format_seeds(seeds)
-    engine_seeds(seeds, messages)
+    engine_seeds(seeds, cases)
+    milter_seeds(seeds, cases)
     print("seeds: " + " ".join("%s=%d" % (t, seeds.count.get(t, 0)) for t in TARGETS))
 
 

@@ -10,7 +10,7 @@ set -u
 
 src=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 bld=${top_builddir:-.}
-targets="from authres_id dmarc_record config authres_format spf engine"
+targets="from authres_id dmarc_record config authres_format spf engine milter"
 
 list=$(mktemp)
 trap 'rm -f "$list" "$list.out"' EXIT

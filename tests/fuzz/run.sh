@@ -5,7 +5,7 @@
 #
 # Environment:
 #   FUZZ_SECONDS     seconds per target (default 60): -max_total_time
-#   FUZZ_TARGETS     targets when none are named (default: all seven)
+#   FUZZ_TARGETS     targets when none are named (default: all eight)
 #   FUZZ_BUILD_DIR   the clang build tree (default: $top_builddir/fuzz-build
 #                    under make, else /tmp/authmilter-fuzz-$(id -u)); its
 #                    corpus/TARGET keeps what the fuzzer found between runs
@@ -38,7 +38,7 @@ jobs=${FUZZ_JOBS:-1}
 cc=${CC:-clang}
 case "$cc" in *clang*) ;; *) cc=clang ;; esac
 [ $# -gt 0 ] && FUZZ_TARGETS="$*"
-targets=${FUZZ_TARGETS:-from authres_id dmarc_record config authres_format spf engine}
+targets=${FUZZ_TARGETS:-from authres_id dmarc_record config authres_format spf engine milter}
 python3=/usr/bin/python3
 [ -x "$python3" ] || python3=python3
 
