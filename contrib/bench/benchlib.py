@@ -234,14 +234,14 @@ def dns_queries(d):
         return 0
 
 
-def authmilter_conf(path, socket, dns_host, dns_port, group='nogroup', extra=''):
+def authmilter_conf(path, socket, dns_host, dns_port, group='nogroup', extra='', policy=''):
     with open(path, 'w') as f:
         f.write('socket = "%s";\nuser = "nobody";\ngroup = "%s";\nshutdown_timeout = 2;\n'
                 'authserv_id = "%s";\n'
                 'dns = { nameservers = [ "%s@%d" ]; };\n'
-                'policy = { trusted_networks = [ ]; };\n'
+                'policy = { trusted_networks = [ ]; %s};\n'
                 'limits = { max_connections = 2000; };\n%s' %
-                (socket, group, AUTHSERV, dns_host, dns_port, extra))
+                (socket, group, AUTHSERV, dns_host, dns_port, policy, extra))
     os.chmod(path, 0o644)
 
 

@@ -21,7 +21,12 @@
 #include "daemon/mserver.h"
 #include "util/xalloc.h"
 
-#define READ_CHUNK 65536
+/* Bytes read at a time: a whole header section or body chunk of a typical
+ * message. On the heap, and under glibc's 64 KB threshold past which
+ * freeing it would make malloc consolidate its free lists at the end of
+ * every connection; not on the stack, where every connection thread
+ * would keep the pages it ever touched. */
+#define READ_CHUNK 32768
 
 static struct {
 	pthread_mutex_t mu;
@@ -146,9 +151,7 @@ static void serve(int fd)
 {
 	struct mproto *mp = mproto_new(srv.cb, NULL);
 	struct timeval tv = {.tv_sec = srv.idle_timeout, .tv_usec = 0};
-	/* On the stack: freeing 64 KB of heap at the end of every connection
-	 * made malloc consolidate its free lists each time. */
-	unsigned char buf[READ_CHUNK];
+	unsigned char *buf = xmalloc(READ_CHUNK);
 	enum mproto_rc rc = MPROTO_OK;
 	const char *why = NULL;
 
@@ -182,6 +185,7 @@ static void serve(int fd)
 			mproto_error(mp));
 	else if (why != NULL)
 		log_msg(LOG_INFO, "connection=closed reason=\"%s\"", why);
+	free(buf);
 	mproto_free(mp); /* abort and close callbacks, if still due */
 	close(fd);
 }
