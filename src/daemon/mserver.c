@@ -27,6 +27,11 @@
  * every connection; not on the stack, where every connection thread
  * would keep the pages it ever touched. */
 #define READ_CHUNK 32768
+/* Stack of a connection thread: the engine's deepest path (SPF includes,
+ * libopendkim, OpenSSL) needs a small fraction of it; glibc's default of
+ * 8 MB per thread only costs address space, but sanitizers map and clear
+ * shadow memory for all of it, per thread. */
+#define THREAD_STACK (1024 * 1024)
 
 static struct {
 	pthread_mutex_t mu;
@@ -204,6 +209,7 @@ static bool spawn(void)
 	pthread_mutex_unlock(&srv.mu);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	pthread_attr_setstacksize(&attr, THREAD_STACK);
 	ok = pthread_create(&tid, &attr, worker, NULL) == 0;
 	pthread_attr_destroy(&attr);
 	if (!ok) {

@@ -289,8 +289,8 @@ static uint32_t get32(const unsigned char *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Splits data into NUL-terminated strings: their count, or -1 when the
- * data does not end in a NUL or holds more than max strings. */
+/* Splits data into NUL-terminated strings, the first max of them into
+ * argv: their count, or -1 when the data does not end in a NUL. */
 static int split_strings(const char *data, size_t len, const char **argv, int max)
 {
 	int n = 0;
@@ -299,9 +299,9 @@ static int split_strings(const char *data, size_t len, const char **argv, int ma
 	if (len == 0 || data[len - 1] != '\0')
 		return -1;
 	while (i < len) {
-		if (n == max)
-			return -1;
-		argv[n++] = data + i;
+		if (n < max)
+			argv[n] = data + i;
+		n++;
 		i += strlen(data + i) + 1;
 	}
 	return n;
@@ -331,7 +331,6 @@ static int stage_of(char cmd)
 
 static enum mproto_rc cmd_macro(struct mproto *mp, const char *data, size_t len)
 {
-	const char *argv[2 * MPROTO_MAX_MACROS];
 	int stage, n;
 
 	if (len < 1)
@@ -339,8 +338,7 @@ static enum mproto_rc cmd_macro(struct mproto *mp, const char *data, size_t len)
 	stage = stage_of(data[0]);
 	if (len == 1)
 		n = 0;
-	else if ((n = split_strings(data + 1, len - 1, argv, 2 * MPROTO_MAX_MACROS)) < 0 ||
-		 n % 2 != 0)
+	else if ((n = split_strings(data + 1, len - 1, NULL, 0)) < 0 || n % 2 != 0)
 		return violation(mp, "malformed macro packet");
 	if (stage < 0)
 		return MPROTO_OK; /* macros for a stage nobody asks about */
@@ -452,7 +450,7 @@ static enum mproto_rc cmd_message(struct mproto *mp, char cmd, const char *data,
 
 	switch (cmd) {
 	case 'H':
-		if (split_strings(data, len, argv, 1) != 1)
+		if (split_strings(data, len, argv, 1) < 1)
 			return violation(mp, "malformed HELO packet");
 		if (cb->helo != NULL)
 			*st = cb->helo(mp, argv[0]);
@@ -461,7 +459,7 @@ static enum mproto_rc cmd_message(struct mproto *mp, char cmd, const char *data,
 	case 'R':
 		if ((n = split_strings(data, len, argv, MPROTO_MAX_ARGS)) < 1)
 			return violation(mp, "malformed MAIL or RCPT packet");
-		argv[n] = NULL;
+		argv[n < MPROTO_MAX_ARGS ? n : MPROTO_MAX_ARGS] = NULL; /* the rest unread */
 		if (cmd == 'M') {
 			if (mp->in_msg && cb->abort != NULL)
 				cb->abort(mp);
@@ -631,7 +629,9 @@ enum mproto_rc mproto_input(struct mproto *mp, const void *buf, size_t n)
 	}
 	if (mp->done == MPROTO_OK && n > 0) {
 		if (mp->in_len + n > mp->in_cap) {
-			mp->in_cap = mp->in_len + n + 4096;
+			/* doubling: a 1 MB packet arrives in many reads */
+			mp->in_cap =
+			    mp->in_len + n > 2 * mp->in_cap ? mp->in_len + n : 2 * mp->in_cap;
 			mp->in = xrealloc(mp->in, mp->in_cap);
 		}
 		memcpy(mp->in + mp->in_len, buf, n);

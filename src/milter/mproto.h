@@ -35,8 +35,9 @@
  *	QUIT or a filter that ended the connection, and MPROTO_ERROR for a
  *	protocol violation (mproto_error() says which); in both last cases
  *	the caller flushes the output and closes the socket. Limits: a packet
- *	is at most MPROTO_MAX_PACKET bytes; more than MPROTO_MAX_MACROS
- *	macros or MPROTO_MAX_ARGS arguments in one packet is a violation.
+ *	is at most MPROTO_MAX_PACKET bytes; the callbacks see at most
+ *	MPROTO_MAX_ARGS MAIL or RCPT arguments (the address and the first
+ *	ESMTP parameters).
  */
 #ifndef AM_MPROTO_H
 #define AM_MPROTO_H
@@ -48,7 +49,6 @@
 
 #define MPROTO_VERSION 6
 #define MPROTO_MAX_PACKET (1024 * 1024) /* command byte and data */
-#define MPROTO_MAX_MACROS 64		/* name/value pairs in one packet */
 #define MPROTO_MAX_ARGS 64		/* MAIL or RCPT arguments */
 
 /* Actions the filter may take (SMFIF_*), as on the wire. */

@@ -9,6 +9,12 @@ sel=$("$PYTHON3" "$top_srcdir/tests/integration/dkimkeys.py" genkey rsa 1024 "$A
 ML_ZONE_EXTRA="sel._domainkey.example.com	TXT	\"$sel\"
 slow._domainkey.example.com	TIMEOUT	-"
 TOTAL_MB=30   # bound on growth over the whole run
+# Under AddressSanitizer freed memory waits in its quarantine (up to 256 MB)
+# and per-thread caches, so the megabyte-sized packets of bigheaders.py
+# show there as growth; the leak check is the round-to-round bound below.
+if grep -q __asan_init "$ML_DAEMON"; then
+	TOTAL_MB=96
+fi
 ROUND_MB=8    # bound on growth from the first 100 messages to the next 100
 am_plan 7
 ml_start

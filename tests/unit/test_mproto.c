@@ -581,6 +581,43 @@ static void test_nul_in_header_value(void **state)
 	strbuf_free(&in);
 }
 
+/* No fixed limit on macros (the packet size bounds them); MAIL arguments
+ * past MPROTO_MAX_ARGS are not handed on, and are not an error. */
+static void test_many_macros_and_args(void **state)
+{
+	struct strbuf in = STRBUF_INIT, pl = STRBUF_INIT;
+	struct mproto *mp = session();
+	int i;
+
+	(void)state;
+	optneg(&in, 6, 0x1ff, 0);
+	PKT(&in, 'C', "h\0U");
+	PKT(&in, 'H', "first\0second\0");
+	strbuf_addc(&pl, 'M');
+	for (i = 0; i < 300; i++) {
+		strbuf_addf(&pl, "{m%d}", i);
+		strbuf_addc(&pl, '\0');
+		strbuf_addf(&pl, "v%d", i);
+		strbuf_addc(&pl, '\0');
+	}
+	pkt(&in, 'D', pl.s, pl.len);
+	strbuf_reset(&pl);
+	strbuf_add(&pl, "<a@example.com>", 16);
+	for (i = 0; i < 100; i++) {
+		strbuf_addf(&pl, "X%d=1", i);
+		strbuf_addc(&pl, '\0');
+	}
+	pkt(&in, 'M', pl.s, pl.len);
+	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
+	assert_non_null(mproto_getsymval(mp, "m299"));
+	assert_string_equal(mproto_getsymval(mp, "m299"), "v299");
+	assert_non_null(strstr(strbuf_str(&seen), "mail <a@example.com> X0=1 i=-\n"));
+	assert_non_null(strstr(strbuf_str(&seen), "helo first\n"));
+	mproto_free(mp);
+	strbuf_free(&in);
+	strbuf_free(&pl);
+}
+
 static void test_quit_and_new_connection(void **state)
 {
 	struct strbuf in = STRBUF_INIT;
@@ -619,6 +656,7 @@ int main(void)
 	    cmocka_unit_test(test_violations),
 	    cmocka_unit_test(test_violations_after_connect),
 	    cmocka_unit_test(test_nul_in_header_value),
+	    cmocka_unit_test(test_many_macros_and_args),
 	    cmocka_unit_test(test_quit_and_new_connection),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
