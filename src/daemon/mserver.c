@@ -239,7 +239,10 @@ static void *worker(void *arg)
 			int e = errno;
 
 			pthread_mutex_unlock(&srv.mu);
-			if (e == EMFILE || e == ENFILE || e == ENOMEM || e == ENOBUFS) {
+			/* A client that gave up before accept() is nothing; out
+			 * of descriptors or memory (or anything unexpected): say
+			 * so, and do not spin. */
+			if (e != EINTR && e != ECONNABORTED && e != EPROTO) {
 				log_msg(LOG_ERR, "error=accept reason=\"%s\"", strerror(e));
 				usleep(100 * 1000);
 			}
