@@ -176,7 +176,8 @@ static void conversation(struct strbuf *sb)
 	PKT(sb, 'E', "");
 }
 
-static struct mproto *session(void)
+/* Callbacks back to their defaults and nothing seen. */
+static void reset(void)
 {
 	strbuf_reset(&seen);
 	header_answer = MPROTO_CONTINUE;
@@ -185,6 +186,11 @@ static struct mproto *session(void)
 	eom_edits = false;
 	symlist = false;
 	want_steps = MPROTO_NR_HDR | MPROTO_NR_BODY | MPROTO_NR_EOH | MPROTO_NR_HELO;
+}
+
+static struct mproto *session(void)
+{
+	reset();
 	return mproto_new(&cbs, NULL);
 }
 
@@ -219,6 +225,30 @@ static char *replies(struct mproto *mp)
 	assert_int_equal(off, len);
 	mproto_output_clear(mp);
 	return strbuf_detach(&sb);
+}
+
+/* The replies to in, from a whole session (ended with mproto_free());
+ * the callbacks do what the test set after reset(). */
+static char *converse(const struct strbuf *in)
+{
+	struct mproto *mp = mproto_new(&cbs, NULL);
+	char *out;
+
+	assert_int_equal(mproto_input(mp, in->s, in->len), MPROTO_OK);
+	out = replies(mp);
+	mproto_free(mp);
+	return out;
+}
+
+static char *converse_standard(void)
+{
+	struct strbuf in = STRBUF_INIT;
+	char *out;
+
+	conversation(&in);
+	out = converse(&in);
+	strbuf_free(&in);
+	return out;
 }
 
 static void test_conversation(void **state)
@@ -284,111 +314,86 @@ static void test_any_split(void **state)
 
 static void test_replies_without_nr(void **state)
 {
-	struct strbuf in = STRBUF_INIT;
-	struct mproto *mp = session();
 	char *out;
 
 	(void)state;
+	reset();
 	want_steps = 0; /* every step answered */
-	conversation(&in);
-	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
-	out = replies(mp);
+	out = converse_standard();
 	assert_string_equal(out, "O:|||\\x06||\\x01\\x11||||\n"
 				 "c:\nc:\nc:\nc:\nc:\nc:\nc:\nc:\n");
 	free(out);
-	mproto_free(mp);
-	strbuf_free(&in);
 }
 
 static void test_symlist_and_old_version(void **state)
 {
 	struct strbuf in = STRBUF_INIT;
-	struct mproto *mp = session();
 	char *out;
 
 	(void)state;
+	reset();
 	symlist = true;
 	optneg(&in, 6, 0x1ff, 0x1fffff);
-	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
-	out = replies(mp);
+	out = converse(&in);
 	/* the macro list for end of message (stage 5) follows */
 	assert_string_equal(out, "O:|||\\x06||\\x01\\x11|\\x0c \\x80"
 				 "|||\\x05i|\n");
 	free(out);
-	mproto_free(mp);
 	/* version 2, no SETSYMLIST offered: no list, version 2 answered */
 	strbuf_reset(&in);
-	mp = session();
-	symlist = false;
+	reset();
 	optneg(&in, 2, 0x11, 0x7f);
-	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
-	out = replies(mp);
+	out = converse(&in);
 	assert_string_equal(out, "O:|||\\x02|||\\x11||||\n");
 	free(out);
-	mproto_free(mp);
 	strbuf_free(&in);
 }
 
 static void test_eom_edits_and_reply(void **state)
 {
-	struct strbuf in = STRBUF_INIT;
-	struct mproto *mp = session();
 	char *out;
 
 	(void)state;
+	reset();
 	eom_edits = true;
 	eom_answer = MPROTO_REJECT;
 	eom_reply = "5Not\r\nauthenticated";
-	conversation(&in);
-	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
-	out = replies(mp);
+	out = converse_standard();
 	/* changes in call order, then the reply with its text on one line */
 	assert_string_equal(strstr(out, "c:\nc:\nm:"),
 			    "c:\nc:\nm:|||\\x02Authentication-Results||\n"
 			    "i:||||Authentication-Results| mx; x|\n"
 			    "y:550 5.7.1 Not  authenticated|\n");
 	free(out);
-	mproto_free(mp);
-	strbuf_free(&in);
 }
 
 static void test_reply_code_must_match(void **state)
 {
-	struct strbuf in = STRBUF_INIT;
-	struct mproto *mp = session();
 	char *out;
 
 	(void)state;
+	reset();
 	eom_answer = MPROTO_REJECT;
 	eom_reply = "4Try later"; /* a 451 text for a reject: not used */
-	conversation(&in);
-	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
-	out = replies(mp);
+	out = converse_standard();
 	assert_non_null(strstr(out, "c:\nc:\nr:\n"));
 	free(out);
-	mproto_free(mp);
-	strbuf_free(&in);
 }
 
 /* A refusal from a no-reply step is the answer at end of message; the
  * message gets no more callbacks. */
 static void test_held_refusal(void **state)
 {
-	struct strbuf in = STRBUF_INIT;
-	struct mproto *mp = session();
 	char *out;
 
 	(void)state;
+	reset();
 	header_answer = MPROTO_TEMPFAIL;
-	conversation(&in);
-	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
-	out = replies(mp);
+	out = converse_standard();
 	assert_string_equal(strstr(out, "c:\nc:\n"), "c:\nc:\nt:\n");
 	free(out);
 	assert_null(strstr(strbuf_str(&seen), "Subject"));
 	assert_null(strstr(strbuf_str(&seen), "eom"));
-	mproto_free(mp);
-	strbuf_free(&in);
 }
 
 static void test_macros(void **state)
