@@ -158,6 +158,13 @@ static void optneg(struct strbuf *sb, uint32_t version, uint32_t actions, uint32
 /* A packet whose data is given as one C literal with embedded NULs. */
 #define PKT(sb, cmd, lit) pkt(sb, cmd, lit, sizeof(lit) - 1)
 
+/* Negotiation (all actions, no steps) and a connect with no address. */
+static void opened(struct strbuf *sb)
+{
+	optneg(sb, 6, 0x1ff, 0);
+	PKT(sb, 'C', "h\0U");
+}
+
 static void conversation(struct strbuf *sb)
 {
 	optneg(sb, 6, 0x1ff, 0x1fffff);
@@ -560,8 +567,7 @@ static void test_violations_after_connect(void **state)
 		struct strbuf in = STRBUF_INIT;
 		struct mproto *mp = session();
 
-		optneg(&in, 6, 0x1ff, 0);
-		PKT(&in, 'C', "h\0U");
+		opened(&in);
 		pkt(&in, rows[i].cmd, rows[i].data, rows[i].len);
 		assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_ERROR);
 		assert_string_equal(mproto_error(mp), rows[i].error);
@@ -576,8 +582,7 @@ static void test_nul_in_header_value(void **state)
 	struct mproto *mp = session();
 
 	(void)state;
-	optneg(&in, 6, 0x1ff, 0);
-	PKT(&in, 'C', "h\0U");
+	opened(&in);
 	PKT(&in, 'M', "<a@example.com>\0");
 	PKT(&in, 'L', "From\0a@example.com\0, b@evil.example\0");
 	assert_int_equal(mproto_input(mp, in.s, in.len), MPROTO_OK);
@@ -595,8 +600,7 @@ static void test_many_macros_and_args(void **state)
 	int i;
 
 	(void)state;
-	optneg(&in, 6, 0x1ff, 0);
-	PKT(&in, 'C', "h\0U");
+	opened(&in);
 	PKT(&in, 'H', "first\0second\0");
 	strbuf_addc(&pl, 'M');
 	for (i = 0; i < 300; i++) {
