@@ -228,7 +228,9 @@ int dkimv_eoh(struct dkimv *v)
 
 int dkimv_body(struct dkimv *v, const unsigned char *buf, size_t len)
 {
+	const unsigned char *body;
 	DKIM_STAT st;
+	size_t n;
 
 	if (!v->eoh_done)
 		dkimv_eoh(v);
@@ -236,9 +238,8 @@ int dkimv_body(struct dkimv *v, const unsigned char *buf, size_t len)
 		return -1;
 	if (v->no_sigs || len == 0)
 		return 0;
-	strbuf_reset(&v->scratch);
-	dkimv_crlf_conv(&v->crlf, buf, len, &v->scratch);
-	st = dkim_body(v->d, (unsigned char *)v->scratch.s, v->scratch.len);
+	body = dkimv_crlf_view(&v->crlf, buf, len, &v->scratch, &n);
+	st = dkim_body(v->d, (unsigned char *)body, n);
 	if (st != DKIM_STAT_OK) {
 		dkimv_give_up(v, "dkim_body", st);
 		return -1;

@@ -26,6 +26,11 @@ struct dkimv_crlf {
  * or at the end of the previous one) turned into CRLF. */
 void dkimv_crlf_conv(struct dkimv_crlf *st, const unsigned char *in, size_t len,
 		     struct strbuf *out);
+/* The same result without a copy when the chunk has no bare LF (the usual
+ * case: MTAs pass CRLF): in itself, else the converted chunk in scratch
+ * (reset first). *outlen is its length. */
+const unsigned char *dkimv_crlf_view(struct dkimv_crlf *st, const unsigned char *in, size_t len,
+				     struct strbuf *scratch, size_t *outlen);
 
 /* The value of tag in a tag=value; list, with surrounding whitespace
  * removed (newly allocated), or NULL when the tag is absent. */

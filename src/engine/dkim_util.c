@@ -13,22 +13,49 @@
 #include "engine/dkim_internal.h"
 #include "util/xalloc.h"
 
+/* Whether the LF at in[i] has a CR before it (in this chunk or, at 0, at
+ * the end of the previous one). */
+static bool crlf_has_cr(const struct dkimv_crlf *st, const unsigned char *in, size_t i)
+{
+	return i > 0 ? in[i - 1] == '\r' : st->last_cr;
+}
+
 void dkimv_crlf_conv(struct dkimv_crlf *st, const unsigned char *in, size_t len, struct strbuf *out)
 {
-	size_t i, start = 0;
-	bool prev_cr = st->last_cr;
+	const unsigned char *nl, *end = in + len;
+	size_t start = 0;
 
-	for (i = 0; i < len; i++) {
-		if (in[i] == '\n' && !prev_cr) {
+	for (nl = in; nl < end && (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL; nl++) {
+		size_t i = (size_t)(nl - in);
+
+		if (!crlf_has_cr(st, in, i)) {
 			strbuf_add(out, in + start, i - start);
 			strbuf_add(out, "\r\n", 2);
 			start = i + 1;
 		}
-		prev_cr = in[i] == '\r';
 	}
 	strbuf_add(out, in + start, len - start);
 	if (len > 0)
-		st->last_cr = prev_cr;
+		st->last_cr = in[len - 1] == '\r';
+}
+
+const unsigned char *dkimv_crlf_view(struct dkimv_crlf *st, const unsigned char *in, size_t len,
+				     struct strbuf *scratch, size_t *outlen)
+{
+	const unsigned char *nl, *end = in + len;
+
+	for (nl = in; nl < end && (nl = memchr(nl, '\n', (size_t)(end - nl))) != NULL; nl++) {
+		if (!crlf_has_cr(st, in, (size_t)(nl - in))) {
+			strbuf_reset(scratch);
+			dkimv_crlf_conv(st, in, len, scratch);
+			*outlen = scratch->len;
+			return (const unsigned char *)scratch->s;
+		}
+	}
+	if (len > 0)
+		st->last_cr = in[len - 1] == '\r';
+	*outlen = len;
+	return in;
 }
 
 static bool is_wsp(char c)
