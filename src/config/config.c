@@ -30,6 +30,7 @@ enum key_type { KT_STRING, KT_FLOAT, KT_UINT, KT_BOOL, KT_ENUM, KT_STRLIST, KT_M
 static const char *const actions[] = {"accept", "quarantine", "reject", "tempfail", NULL};
 static const char *const on_errors[] = {"tempfail", "accept", NULL};
 static const char *const pct_modes[] = {"sample", "ignore", NULL};
+static const char *const body_lengths[] = {"strict", "accept", NULL};
 static const char *const modes[] = {"enforce", "monitor", NULL};
 static const char *const quarantines[] = {"hold", "header", "reject", NULL};
 /* Indexes match facility_codes[] in config_check(). */
@@ -61,6 +62,7 @@ static const struct config_key config_keys[] = {
     {"spf.time_limit", KT_UINT, OFF(spf_limits.time_limit), NULL, 20, 1, 300, NULL},
     {"dkim.max_signatures", KT_UINT, OFF(dkim_max_signatures), NULL, 5, 1, 50, NULL},
     {"dkim.min_key_bits", KT_UINT, OFF(dkim_min_key_bits), NULL, 1024, 1024, 16384, NULL},
+    {"dkim.body_length", KT_ENUM, OFF(dkim_body_length), "strict", 0, 0, 0, body_lengths},
     {"dmarc.pct", KT_ENUM, OFF(dmarc_pct), "sample", 0, 0, 0, pct_modes},
     {"policy.dmarc_reject", KT_ENUM, OFF(act_dmarc_reject), "reject", 0, 0, 0, actions},
     {"policy.dmarc_quarantine", KT_ENUM, OFF(act_dmarc_quarantine), "quarantine", 0, 0, 0, actions},
@@ -87,6 +89,7 @@ static const struct config_key config_keys[] = {
     {"limits.max_connections", KT_UINT, OFF(max_connections), NULL, 1000, 1, 100000, NULL},
     {"limits.message_time", KT_UINT, OFF(message_time), NULL, 30, 1, 600, NULL},
     {"limits.idle_timeout", KT_UINT, OFF(idle_timeout), NULL, 7210, 10, 86400, NULL},
+    {"limits.negotiate_timeout", KT_UINT, OFF(negotiate_timeout), NULL, 10, 1, 600, NULL},
     {"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
     {"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
     {"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},

@@ -34,6 +34,11 @@ enum on_error {
 	ON_ERROR_ACCEPT,
 };
 
+enum dkim_body_length {
+	DKIM_BODY_LENGTH_STRICT = 0, /* content past l= keeps a signature from passing */
+	DKIM_BODY_LENGTH_ACCEPT,     /* l= honoured; the unsigned bytes are reported */
+};
+
 enum policy_mode {
 	MODE_ENFORCE = 0,
 	MODE_MONITOR, /* stamp and log, never reject, hold or tempfail */
@@ -73,6 +78,7 @@ struct config {
 
 	unsigned dkim_max_signatures;
 	unsigned dkim_min_key_bits;
+	enum dkim_body_length dkim_body_length;
 
 	enum dmarc_pct_mode dmarc_pct;
 
@@ -102,9 +108,10 @@ struct config {
 	/* Limits on what input can push. */
 	unsigned max_headers;
 	unsigned max_header_bytes;
-	unsigned max_connections; /* open SMTP connections the milter serves */
-	unsigned message_time;	  /* seconds of DNS work one message may take */
-	unsigned idle_timeout;	  /* seconds an MTA connection may stay silent */
+	unsigned max_connections;   /* open SMTP connections the milter serves */
+	unsigned message_time;	    /* seconds of DNS work one message may take */
+	unsigned idle_timeout;	    /* seconds an MTA connection may stay silent */
+	unsigned negotiate_timeout; /* seconds a new connection has to negotiate */
 
 	/* The daemon. */
 	char *socket;
