@@ -6,8 +6,10 @@
  *	address-list grammar (section 3.4) with the obsolete forms of section
  *	4.4: obs-phrase, obs-local-part, obs-domain, obs-route and empty list
  *	elements. CFWS (whitespace and nested comments) is skipped by the
- *	lexer. Bytes 0x80-0xff are atext (RFC 6532), so UTF-8 domains are kept
- *	as they are; only ASCII is lower-cased.
+ *	lexer. Bytes 0x80-0xff are atext (RFC 6532); every domain is turned
+ *	into its A-label form (util/idna.h), so U-labels and A-labels of one
+ *	domain compare equal, and a domain that is not a valid IDNA2008 name
+ *	makes the header unparseable.
  *
  *	Nothing is guessed: unbalanced quotes, comments or angle brackets, a
  *	display name without an angle address, an addr-spec followed by more
@@ -20,10 +22,12 @@
 #include "config.h"
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/from.h"
+#include "util/idna.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -53,10 +57,8 @@ struct parser {
 	const char *err; /* first error, static text */
 	struct from_result *out;
 	size_t cap;
+	char errbuf[128]; /* for an error that is not static text */
 };
-
-#define DOMAIN_MAX 253
-#define LABEL_MAX 63
 
 static bool is_atext(unsigned char c)
 {
@@ -214,13 +216,14 @@ static bool is_encoded_word(const unsigned char *s, size_t len)
 	return q == 2;
 }
 
-/* Validates and normalizes the dot-separated labels in sb: 1..63 bytes of
- * letters, digits, '-', '_' or 8-bit bytes, total at most 253. */
-static bool domain_check(struct parser *p, struct strbuf *sb)
+/* Checks the characters of the dot-separated labels in sb: letters,
+ * digits, '-', '_' or 8-bit bytes, no empty label. The DNS limits are
+ * checked on the A-label form (idna_to_alabel). */
+static bool domain_check(struct parser *p, const struct strbuf *sb)
 {
 	size_t i, label = 0;
 
-	if (sb->len == 0 || sb->len > DOMAIN_MAX)
+	if (sb->len == 0 || sb->len > IDNA_MAX_INPUT)
 		return fail(p, "domain empty or too long");
 	for (i = 0; i < sb->len; i++) {
 		unsigned char c = (unsigned char)sb->s[i];
@@ -231,15 +234,26 @@ static bool domain_check(struct parser *p, struct strbuf *sb)
 			label = 0;
 			continue;
 		}
-		if (c >= 'A' && c <= 'Z')
-			sb->s[i] = (char)(c + 'a' - 'A');
-		else if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-			   c == '-' || c == '_'))
+		if (!(c >= 0x80 || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      (c >= '0' && c <= '9') || c == '-' || c == '_'))
 			return fail(p, "character not allowed in a domain name");
-		if (++label > LABEL_MAX)
-			return fail(p, "domain label longer than 63 octets");
+		label++;
 	}
 	return label > 0 || fail(p, "empty domain label");
+}
+
+/* The A-label form of the domain in sb (new string), or NULL with the
+ * error set when it is not a valid (internationalized) domain name. */
+static char *domain_alabel(struct parser *p, const struct strbuf *sb)
+{
+	const char *why = NULL;
+	char *a = idna_to_alabel(strbuf_str(sb), &why);
+
+	if (a == NULL) {
+		snprintf(p->errbuf, sizeof(p->errbuf), "domain is not a valid name: %s", why);
+		fail(p, p->errbuf);
+	}
+	return a;
 }
 
 /* domain = dot-atom / obs-domain, plus one trailing dot (removed). A domain
@@ -248,6 +262,7 @@ static char *parse_domain(struct parser *p)
 {
 	struct strbuf sb = STRBUF_INIT;
 	struct tok t = lex_next(p);
+	char *d = NULL;
 
 	if (t.type == T_DLITERAL) {
 		fail(p, "domain literal has no domain name");
@@ -266,9 +281,9 @@ static char *parse_domain(struct parser *p)
 	if (t.type != T_ATOM)
 		fail(p, "expected a domain name after @");
 	if (p->err == NULL && domain_check(p, &sb))
-		return strbuf_detach(&sb);
+		d = domain_alabel(p, &sb);
 	strbuf_free(&sb);
-	return NULL;
+	return d;
 }
 
 static void add_address(struct parser *p, struct strbuf *local, char *domain)
@@ -447,7 +462,7 @@ static void from_unparseable(struct from_result *out, const char *why)
 
 void from_parse_n(const char *value, size_t len, struct from_result *out)
 {
-	struct parser p = {(const unsigned char *)value, len, 0, NULL, out, 0};
+	struct parser p = {(const unsigned char *)value, len, 0, NULL, out, 0, ""};
 
 	memset(out, 0, sizeof(*out));
 	if (value == NULL)

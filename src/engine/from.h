@@ -16,7 +16,10 @@
  *	never counts. The result says whether the header held exactly one
  *	domain (possibly in several addresses: FROM_MULTI_SAME_DOMAIN), several
  *	domains, no address, or could not be parsed. Domains are returned in
- *	lower case with any trailing dot removed.
+ *	their A-label form (RFC 8616: U-labels converted, lower case, no
+ *	trailing dot; see util/idna.h), so "b\xc3\xbccher.example" and
+ *	"XN--BCHER-KVA.example" are one domain; a domain that is not a valid
+ *	IDNA2008 name makes the header FROM_UNPARSEABLE.
  *
  * OWNERSHIP
  *	The result owns its strings; from_result_clear() frees them.

@@ -109,16 +109,29 @@ static const struct row rows[] = {
     {"joe@evil.example\x01", BAD, NULL, 0},
     {"joe@ex;ample.com", BAD, NULL, 0},
     {"joe@example.com;", BAD, NULL, 0},
-    /* 8-bit: UTF-8 domains keep their bytes, ASCII is lower-cased */
+    /* 8-bit: UTF-8 domains become A-labels (RFC 8616), ASCII is lower-cased */
     {"J\xc3\xb6rg <j@B\xc3\xbc"
      "CHER.Example>",
-     OK,
-     "b\xc3\xbc"
-     "cher.example",
-     1},
-    {"j@\xe9\xa3\x9f\xe7\x8b\xae.\xe4\xb8\xad\xe5\x9b\xbd", OK,
-     "\xe9\xa3\x9f\xe7\x8b\xae.\xe4\xb8\xad\xe5\x9b\xbd", 1},
+     OK, "xn--bcher-kva.example", 1},
+    {"j@\xe9\xa3\x9f\xe7\x8b\xae.\xe4\xb8\xad\xe5\x9b\xbd", OK, "xn--85x722f.xn--fiqs8s", 1},
     {"j@xn--85x722f.XN--FIQS8S", OK, "xn--85x722f.xn--fiqs8s", 1},
+    /* the U-label and the A-label of one domain are one domain */
+    {"a@b\xc3\xbc"
+     "cher.example, b@XN--BCHER-KVA.example",
+     SAME, "xn--bcher-kva.example", 2},
+    {"a@b\xc3\xbc"
+     "cher.example, b@bucher.example",
+     MULTI, NULL, 2},
+    /* not valid IDNA2008: unparseable, never "no policy" */
+    {"j@\xe2\x98\x83.example", BAD, NULL, 0},
+    {"j@xn--zzzz.example", BAD, NULL, 0},
+    {"j@b\xc3.example", BAD, NULL, 0},
+    {"j@\xc0\xaf.example", BAD, NULL, 0},
+    /* 30 u-umlauts are 60 octets of UTF-8 and a 36-octet A-label */
+    {"j@\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+     "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc"
+     "\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc\xc3\xbc.example",
+     OK, "xn--tdaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", 1},
     /* labels and names over DNS limits */
     {"j@aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.example", BAD, NULL, 0},
 };
