@@ -19,7 +19,8 @@
 #   --log FILE         one line per query: NAME TYPE RCODE PROTO PORT [tc];
 #                      RCODE is TIMEOUT when nothing is sent, CLOSED when a TCP
 #                      connection is dropped, EXCEPTION on a server bug
-#   --query-delay S    delay every answer by S seconds (float)
+#   --query-delay S    delay every answer by S seconds (float; a name's DELAY
+#                      adds to it)
 #   --ttl S            TTL of every record and of negative answers (60)
 #   SIGHUP reloads the zone files (a broken file keeps the old data);
 #   SIGTERM/SIGINT exit cleanly.
@@ -38,19 +39,32 @@
 #       into 255-byte chunks. (zero-strings) = pyspf's TXT with no string: it
 #       is served as one empty string, because a TXT with an empty rdata is
 #       malformed (RFC 1035 3.3.14) and libunbound answers SERVFAIL for it.
-#   Pseudo-types (rdata ignored) that make the server misbehave for the name:
+#   Pseudo-types that make the server misbehave for the name (their rdata is
+#   ignored, except DELAY's):
 #   TIMEOUT    no answer for any type the name has no record of (the pyspf
 #              driver rule the conformance data needs: a name with only TIMEOUT
 #              never answers; TXT + TIMEOUT answers TXT and times out SPF)
 #   SERVFAIL, REFUSED   that rcode for every query of the name
 #   TRUNCATED-FOREVER   UDP: always TC=1; TCP: the connection is closed
+#   DELAY      rdata SECONDS (float, 0 < S <= 30; else the file is refused):
+#              every answer to a query of the name (records, NODATA, and the
+#              above) is sent S seconds late, after --query-delay if any (the
+#              two add up); the name's records are served as usual. Each query
+#              has its own thread (UDP and TCP), so nothing else waits. At most
+#              one value per name.
+#   Like the records, pseudo-types hold for the exact name, or for the names
+#   that *.<closest encloser> answers when the wildcard carries them.
 # A name with any entry exists (NODATA for other types); a name with only
 # descendants is an empty non-terminal (NODATA); else the wildcard
 # *.<closest encloser> answers if there is one (RFC 4592), else NXDOMAIN.
 # Negative answers carry a root SOA. CNAMEs are chased through the data (8
 # hops, loops stopped), as an authoritative server does for in-zone targets;
-# a chain ending at a missing name is NXDOMAIN (RFC 6604). A query with an
-# EDNS OPT gets one back (payload 1232, version 0; other versions: BADVERS).
+# a chain ending at a missing name is NXDOMAIN (RFC 6604). The chase stops
+# before a target that misbehaves for the query type or has a DELAY: the
+# answer ends with the CNAME to it (NOERROR), so the resolver asks for the
+# target itself and meets the misbehaviour or the delay there (the delay of
+# the queried name alone applies to an answer). A query with an EDNS OPT
+# gets one back (payload 1232, version 0; other versions: BADVERS).
 # A UDP answer larger than min(client payload, 1232), or 512 without EDNS,
 # is sent as TC=1 with no records so that the client retries over TCP.
 import argparse, os, re, signal, socket, socketserver, struct, sys, threading, time, traceback
@@ -128,19 +142,40 @@ def make_rdata(rtype, rdata):
         raise ZoneError('bad %s rdata %r: %s' % (rtype, rdata, e))
 
 
+def new_node():
+    return {'rr': [], 'pseudo': set(), 'delay': 0.0}
+
+
+def parse_delay(rdata):
+    """DELAY rdata -> seconds, a float with 0 < S <= 30."""
+    try:
+        seconds = float(rdata.strip())
+    except ValueError:
+        seconds = None
+    if seconds is None or not 0 < seconds <= 30:       # nan fails both tests
+        raise ZoneError('bad DELAY rdata %r: want seconds, 0 < S <= 30' % rdata)
+    return seconds
+
+
 class Zone:
-    """nodes: lowercased labels -> {'rr': [(type, rdata)], 'pseudo': set()};
-    ents: every proper ancestor of a node (root included)."""
+    """nodes: lowercased labels -> {'rr': [(type, rdata)], 'pseudo': set(),
+    'delay': seconds (0.0: none)}; ents: every proper ancestor of a node (root
+    included)."""
 
     def __init__(self):
         self.nodes, self.ents = {}, set()
 
     def add(self, name, rtype, rdata):
-        if rtype not in TYPES and rtype not in PSEUDO:
+        if rtype not in TYPES and rtype not in PSEUDO and rtype != 'DELAY':
             raise ZoneError('unknown type %r' % rtype)
         key = name_labels(name, True)
-        node = self.nodes.setdefault(key, {'rr': [], 'pseudo': set()})
-        if rtype in PSEUDO:
+        node = self.nodes.setdefault(key, new_node())
+        if rtype == 'DELAY':
+            seconds = parse_delay(rdata)
+            if node['delay'] and node['delay'] != seconds:
+                raise ZoneError('second DELAY for %s: %g, was %g' % (name.strip(), seconds, node['delay']))
+            node['delay'] = seconds
+        elif rtype in PSEUDO:
             node['pseudo'].add(rtype)
         else:
             rr = (TYPES[rtype], make_rdata(rtype, rdata))
@@ -153,7 +188,7 @@ class Zone:
         if key in self.nodes:
             return self.nodes[key]
         if key in self.ents:
-            return {'rr': [], 'pseudo': set()}
+            return new_node()
         for i in range(1, len(key) + 1):     # closest encloser, then its '*'
             if key[i:] in self.nodes or key[i:] in self.ents:
                 return self.nodes.get((b'*',) + key[i:])
@@ -177,8 +212,8 @@ def load_zones(files, scenario_mode=False, only=None):
                 else:
                     fields = line.split('\t', 2)
                 fields[1:2] = [fields[1].strip().upper()] if len(fields) > 1 else []
-                if len(fields) == 2 and fields[1] in PSEUDO:
-                    fields.append('')
+                if len(fields) == 2 and (fields[1] in PSEUDO or fields[1] == 'DELAY'):
+                    fields.append('')                # DELAY then says what it lacks
                 if len(fields) != 3:
                     raise ZoneError('%s:%d: expected name<TAB>type<TAB>rdata' % (fn, num))
                 if only is not None and k is not None and k != only:
@@ -298,7 +333,7 @@ class Server:
             node = zone.find(key)
             if node is None:
                 return 3, answers, None
-            if misbehaviour(node, qtype):
+            if misbehaviour(node, qtype) or node['delay']:
                 break                         # the resolver will ask for it itself
         return 0, answers, None
 
@@ -311,10 +346,13 @@ class Server:
         hdr = DNSHeader(id=q['id'], qr=1, aa=1, ra=1, rd=(f >> 8) & 1, opcode=(f >> 11) & 15,
                         cd=(f >> 4) & 1)
         reply, ext, action, name, tname = DNSRecord(hdr), 0, None, '-', '-'
+        delay = self.args.query_delay
         if q['formerr']:
             hdr.rcode = 1
         else:
             name, tname = present(q['labels']), QTYPE[q['qtype']]
+            node = zone.find(tuple(l.lower() for l in q['labels']))
+            delay += node['delay'] if node else 0.0          # DELAY of the name
             reply.add_question(DNSQuestion(DNSLabel(q['labels']), q['qtype'], q['qclass']))
             if hdr.opcode != 0:
                 hdr.rcode = 4
@@ -333,8 +371,8 @@ class Server:
                         'ns.amdns.', 'hostmaster.amdns.', (1, 3600, 600, 86400, self.args.ttl))))
         if q['edns'] is not None:
             reply.add_ar(EDNS0(udp_len=EDNS_PAYLOAD, ext_rcode=ext))
-        if self.args.query_delay:
-            time.sleep(self.args.query_delay)
+        if delay:
+            time.sleep(delay)                 # this query's own thread: see the handlers
         if action == 'TIMEOUT' or (action == 'TRUNCATED-FOREVER' and proto == 'tcp'):
             self.log('%s %s %s %s %d' % (name, tname, 'TIMEOUT' if action == 'TIMEOUT'
                                          else 'CLOSED', proto, port))
@@ -376,6 +414,9 @@ def recv_exact(sock, n):
 
 
 class UDPHandler(socketserver.BaseRequestHandler):
+    """One thread per datagram (ThreadingUDPServer): a delayed or TIMEOUT
+    answer holds up no other query."""
+
     def handle(self):
         data, sock = self.request
         out, _ = self.server.amdns.handle(data, 'udp', self.server.server_address[1])

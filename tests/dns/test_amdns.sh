@@ -7,8 +7,10 @@
 # "not ok N - ..." line per check. Then serves the whole SPF conformance zone
 # file (shared/conformance/spf/rfc7208-zones.tsv, one port per scenario) and
 # queries every name of every scenario for 7 types, comparing the number of
-# records (or the timeout) with the file. Any traceback from the server
-# is a failure. TAP, with the plan last. Exit status: 0 all passed (or skipped:
+# records (or the timeout) with the file. DELAY is timed with the same client
+# (the clock runs inside the client, around the exchange only), alone, beside
+# --query-delay and beside prompt queries; bad DELAY data must be refused at
+# load. Any traceback from the server is a failure. TAP, with the plan last. Exit status: 0 all passed (or skipped:
 # no dnslib), 1 a failure.
 #
 # Environment: PYTHON (a python3 with dnslib; default: the first of python3,
@@ -67,22 +69,28 @@ stop_server() {
 }
 
 # q PROTO NAME TYPE [EDNS_PAYLOAD [EDNS_VERSION]] -> one line:
-# RCODE flags [edns=N] [ext=N] [soa] | owner TYPE rdata | ...  or TIMEOUT
+# RCODE flags [edns=N] [ext=N] [soa] | owner TYPE rdata | ...  or TIMEOUT;
+# with QTIME=1 in the environment, " @SECONDS" (the exchange alone) ends it.
 QUERY='
-import json, os, socket, sys
+import json, os, socket, sys, time
 from dnslib import DNSRecord, DNSQuestion, DNSLabel, EDNS0, QTYPE, RCODE
 port, proto, name, qtype = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 labels = tuple(l.encode() for l in name.rstrip(".").split(".")) if name != "." else ()
 q = DNSRecord(q=DNSQuestion(DNSLabel(labels), getattr(QTYPE, qtype)))
 if len(sys.argv) > 5:
     q.add_ar(EDNS0(udp_len=int(sys.argv[5]), version=int(sys.argv[6]) if len(sys.argv) > 6 else 0))
+def say(*words):
+    if os.environ.get("QTIME"):
+        words += ("@%.3f" % (time.monotonic() - t0),)
+    print(*words)
+t0 = time.monotonic()
 try:
     r = DNSRecord.parse(q.send("127.0.0.1", port, tcp=proto == "tcp",
                                timeout=float(os.environ.get("QTIMEOUT", "3"))))
 except socket.timeout:
-    sys.exit(print("TIMEOUT"))
+    sys.exit(say("TIMEOUT"))
 except Exception as e:
-    sys.exit(print("ERROR", type(e).__name__))
+    sys.exit(say("ERROR", type(e).__name__))
 def txt(s):
     return json.dumps(s.decode("latin-1")) if len(s) <= 40 else "\"%s...\"(%d)" % (s[:6].decode(), len(s))
 h = r.header
@@ -95,7 +103,7 @@ for rr in r.rr:
     else:
         rd = rr.rdata.toZone()
     out.append("| %s %s %s" % (rr.rname, QTYPE[rr.rtype], rd))
-print(" ".join(out))
+say(" ".join(out))
 '
 q() { "$PY" -c "$QUERY" "$PORT" "$@"; }
 
@@ -104,6 +112,20 @@ check() {
 	desc=$1 want=$2; shift 2
 	got=$(q "$@")
 	if [ "$got" = "$want" ]; then ok "$desc"; else notok "$desc" "got: $got | want: $want"; fi
+}
+
+# check_time DESCRIPTION EXPECTED MIN MAX PROTO NAME TYPE [EDNS...]: the answer
+# is EXPECTED and took at least MIN seconds, less than MAX.
+check_time() {
+	desc=$1 want=$2 lo=$3 hi=$4; shift 4
+	got=$(QTIME=1 q "$@")
+	secs=${got##* @} got=${got% @*}
+	if [ "$got" = "$want" ] && awk -v s="$secs" -v lo="$lo" -v hi="$hi" \
+		'BEGIN { exit !(s ~ /^[0-9.]+$/ && s + 0 >= lo && s + 0 < hi) }'; then
+		ok "$desc (${secs}s)"
+	else
+		notok "$desc" "got: $got after ${secs}s | want: $want after [$lo, $hi) s"
+	fi
 }
 
 # ---- 1. the small zone ----
@@ -134,6 +156,14 @@ huge=$(printf '%01300d' 0)
 	printf 'leaf.ent.example.test\tA\t192.0.2.7\n'
 	printf '4.2.0.192.in-addr.arpa\tPTR\texample.test.\n'
 	printf 'empty.example.test\tTXT\t(zero-strings)\n'
+	printf 'delayed.example.test\tTXT\t"v=spf1 -all"\n'
+	printf 'delayed.example.test\tdelay\t0.5\n'
+	printf 'to-delayed.example.test\tCNAME\tdelayed.example.test\n'
+	printf 'dcname.example.test\tCNAME\texample.test\n'
+	printf 'dcname.example.test\tDELAY\t 0.5\n'
+	printf '*.dwild.example.test\tA\t192.0.2.98\n'
+	printf '*.dwild.example.test\tDELAY\t5e-1\n'
+	printf 'real.dwild.example.test\tTXT\t"real"\n'
 } >"$T/zone.tsv"
 
 if start_server small --listen 127.0.0.1:0 --zone "$T/zone.tsv"; then
@@ -182,6 +212,68 @@ check "TIMEOUT over TCP" "TIMEOUT" tcp slow.example.test TXT
 check "TXT+TIMEOUT: SPF times out" "TIMEOUT" udp txtonly.example.test SPF
 unset QTIMEOUT
 check "TXT+TIMEOUT: TXT answered" 'NOERROR aa ra | txtonly.example.test. TXT "v=spf1 -all"' udp txtonly.example.test TXT
+
+# DELAY 0.5: not a moment before, slack above only (timed inside the client)
+check_time "DELAY: TXT answered after 0.5 s (UDP)" \
+	'NOERROR aa ra | delayed.example.test. TXT "v=spf1 -all"' 0.5 2 udp delayed.example.test TXT
+check_time "DELAY: TXT answered after 0.5 s (TCP)" \
+	'NOERROR aa ra | delayed.example.test. TXT "v=spf1 -all"' 0.5 2 tcp delayed.example.test TXT
+check_time "DELAY: NODATA after 0.5 s too" "NOERROR aa ra soa" 0.5 2 udp delayed.example.test A
+check_time "no DELAY: same zone answers at once" "NOERROR aa ra | example.test. A 192.0.2.1" 0 0.5 udp example.test A
+check_time "DELAY of a CNAME owner: whole chain after 0.5 s" \
+	"NOERROR aa ra | dcname.example.test. CNAME example.test. | example.test. A 192.0.2.1" 0.5 2 udp dcname.example.test A
+check_time "CNAME to a DELAY name: chase stops, CNAME at once" \
+	"NOERROR aa ra soa | to-delayed.example.test. CNAME delayed.example.test." 0 0.5 udp to-delayed.example.test TXT
+check_time "DELAY on a wildcard: its answers after 0.5 s" \
+	"NOERROR aa ra | x.dwild.example.test. A 192.0.2.98" 0.5 2 tcp x.dwild.example.test A
+check_time "DELAY on a wildcard: an existing name below it at once" \
+	'NOERROR aa ra | real.dwild.example.test. TXT "real"' 0 0.5 udp real.dwild.example.test TXT
+
+# DELAY holds up nothing else: 4 delayed UDP queries and a prompt one at
+# once, then a delayed and a prompt query pipelined on one TCP connection.
+res=$("$PY" - "$PORT" <<'EOF' 2>&1
+import socket, struct, sys, threading, time
+from dnslib import DNSRecord
+port, out, S = int(sys.argv[1]), [], 0.5
+def udp(name, qtype, res):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.settimeout(3)
+    t0 = time.monotonic()
+    s.sendto(DNSRecord.question(name, qtype).pack(), ("127.0.0.1", port))
+    try: r = DNSRecord.parse(s.recvfrom(65535)[0])
+    except socket.timeout: r = None
+    res.append((time.monotonic(), time.monotonic() - t0, r and [str(a.rdata) for a in r.rr]))
+    s.close()
+slow, fast = [], []
+t0 = time.monotonic()
+threads = [threading.Thread(target=udp, args=("delayed.example.test", "TXT", slow)) for _ in range(4)]
+threads.append(threading.Thread(target=udp, args=("example.test", "A", fast)))
+for t in threads: t.start()
+for t in threads: t.join()
+wall = time.monotonic() - t0
+out.append("udp-delayed:%s" % ("ok" if len(slow) == 4 and all(
+    r == ['"v=spf1 -all"'] and el >= S for _, el, r in slow) else slow))
+out.append("udp-prompt:%s" % ("ok" if fast and fast[0][2] == ["192.0.2.1"] and fast[0][1] < S and
+                              fast[0][0] < min(end for end, _, _ in slow) else fast))
+out.append("udp-parallel:%s" % ("ok" if wall < 3 * S else "%.3f" % wall))   # in turn: 4 * S
+s = socket.create_connection(("127.0.0.1", port), timeout=3)
+t0 = time.monotonic()
+for name, qtype in (("delayed.example.test", "TXT"), ("example.test", "A")):
+    p = DNSRecord.question(name, qtype).pack()
+    s.sendall(struct.pack("!H", len(p)) + p)
+got = []
+for _ in range(2):
+    ln = struct.unpack("!H", s.recv(2, socket.MSG_WAITALL))[0]
+    r = DNSRecord.parse(s.recv(ln, socket.MSG_WAITALL))
+    got.append((str(r.q.qname), time.monotonic() - t0))
+s.close()
+out.append("tcp-order:%s" % " ".join(n for n, _ in got))
+out.append("tcp-times:%s" % ("ok" if got[0][1] < S <= got[1][1] else got))
+print(" ".join(out))
+EOF
+)
+want="udp-delayed:ok udp-prompt:ok udp-parallel:ok tcp-order:example.test. delayed.example.test. tcp-times:ok"
+if [ "$res" = "$want" ]; then ok "DELAY holds up no other query (UDP, TCP pipelined)"
+else notok "DELAY holds up no other query (UDP, TCP pipelined)" "got: $res"; fi
 
 # Robustness and concurrency, with raw sockets.
 res=$("$PY" - "$PORT" <<'EOF' 2>&1
@@ -237,7 +329,8 @@ printf 'example.test\tBOGUS\tx\n' >"$T/zone.tsv"
 kill -HUP "$SRV_PID"; sleep 0.5
 check "broken reload keeps old zone" "NOERROR aa ra | example.test. A 192.0.2.2" udp example.test A
 if grep -q '^example.test. A NOERROR udp' "$T/small.log" && grep -q '^slow.example.test. A TIMEOUT udp' "$T/small.log" &&
-	grep -q '^long.example.test. TXT NOERROR udp [0-9]* tc$' "$T/small.log"; then
+	grep -q '^long.example.test. TXT NOERROR udp [0-9]* tc$' "$T/small.log" &&
+	grep -q '^delayed.example.test. A NOERROR udp' "$T/small.log"; then
 	ok "query log"
 else
 	notok "query log" "$(tail -3 "$T/small.log")"
@@ -246,7 +339,43 @@ stop_server small
 if grep -q Traceback "$T/small.err"; then notok "no traceback (small zone)" "$(cat "$T/small.err")"
 else ok "no traceback (small zone)"; fi
 
-# ---- 2. the SPF conformance zones, one port per scenario ----
+# ---- 2. DELAY with --query-delay; bad DELAY data ----
+printf 'd.example.test\tTXT\t"d"\nd.example.test\tDELAY\t0.5\nf.example.test\tTXT\t"f"\n' >"$T/delay.tsv"
+if start_server qdelay --listen 127.0.0.1:0 --zone "$T/delay.tsv" --query-delay 0.3; then
+	check_time "DELAY 0.5 + --query-delay 0.3: 0.8 s" 'NOERROR aa ra | d.example.test. TXT "d"' 0.8 2.3 udp d.example.test TXT
+	check_time "--query-delay 0.3 alone elsewhere" 'NOERROR aa ra | f.example.test. TXT "f"' 0.3 0.8 tcp f.example.test TXT
+	stop_server qdelay
+	if grep -q Traceback "$T/qdelay.err"; then notok "no traceback (DELAY + --query-delay)" "$(cat "$T/qdelay.err")"
+	else ok "no traceback (DELAY + --query-delay)"; fi
+else
+	notok "server starts with --query-delay" "$(cat "$T/qdelay.err")"
+fi
+
+# load_delay LINE2 LINE3: amdns.py on a 3-line file -> its stderr. The zone
+# is read before any socket is bound, and 192.0.2.1 (TEST-NET-1) is no local
+# address: a file that loads makes it exit at once on "Cannot assign
+# requested address" instead of serving.
+load_delay() {
+	printf '# DELAY data\n%s\n%s\n' "$1" "$2" >"$T/bad.tsv"
+	"$PY" "$AMDNS" --listen 192.0.2.1:0 --zone "$T/bad.tsv" 2>&1 >/dev/null
+}
+tab=$(printf '\t')
+bad=
+for v in abc 0 -0.1 30.01 nan inf 0x1 1s ''; do
+	err=$(load_delay "ok.example.test${tab}A${tab}192.0.2.1" "bad.example.test${tab}DELAY${tab}$v")
+	case $err in "amdns: $T/bad.tsv:3: bad DELAY rdata "*) ;; *) bad="$bad [$v] $err" ;; esac
+done
+err=$(load_delay "ok.example.test${tab}A${tab}192.0.2.1" "bad.example.test${tab}DELAY")
+case $err in "amdns: $T/bad.tsv:3: bad DELAY rdata "*) ;; *) bad="$bad [no rdata] $err" ;; esac
+if [ -z "$bad" ]; then ok "bad DELAY rdata refused at load, on its line (abc 0 -0.1 30.01 nan inf 0x1 1s, empty, none)"
+else notok "bad DELAY rdata refused at load, on its line" "$bad"; fi
+err=$(load_delay "two.example.test${tab}DELAY${tab}1" "Two.example.test.${tab}DELAY${tab}2")
+case $err in "amdns: $T/bad.tsv:3: second DELAY"*) ok "a second DELAY value for a name refused" ;;
+*) notok "a second DELAY value for a name refused" "$err" ;; esac
+err=$(load_delay "max.example.test${tab}DELAY${tab}30" "min.example.test${tab}DELAY${tab}0.001")
+case $err in *"Errno"*) ok "DELAY 30 and 0.001 load" ;; *) notok "DELAY 30 and 0.001 load" "$err" ;; esac
+
+# ---- 3. the SPF conformance zones, one port per scenario ----
 CONF=${CONFORMANCE_DIR:-$top/../shared/conformance}
 ZONES="$CONF/spf/rfc7208-zones.tsv"
 start_conf() {      # a random base port, 5 tries
