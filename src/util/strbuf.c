@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,17 +11,25 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
+/* Room for extra more bytes and the NUL; a size that does not fit a
+ * size_t (the sum, or the doubling) is fatal like a failed allocation. */
 static void strbuf_grow(struct strbuf *sb, size_t extra)
 {
-	size_t need = sb->len + extra + 1;
+	size_t need, cap;
 
+	if (extra > SIZE_MAX - 1 - sb->len)
+		xalloc_fail(SIZE_MAX);
+	need = sb->len + extra + 1;
 	if (need <= sb->cap)
 		return;
-	if (sb->cap == 0)
-		sb->cap = 64;
-	while (sb->cap < need)
-		sb->cap *= 2;
-	sb->s = xrealloc(sb->s, sb->cap);
+	cap = sb->cap == 0 ? 64 : sb->cap;
+	while (cap < need) {
+		if (cap > SIZE_MAX / 2)
+			xalloc_fail(SIZE_MAX);
+		cap *= 2;
+	}
+	sb->s = xrealloc(sb->s, cap);
+	sb->cap = cap;
 }
 
 void strbuf_add(struct strbuf *sb, const void *p, size_t n)

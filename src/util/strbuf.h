@@ -3,6 +3,8 @@
  *
  * A zeroed struct strbuf (STRBUF_INIT) is an empty buffer. The buffer owns
  * its memory; strbuf_detach() hands it to the caller, strbuf_free() frees it.
+ * Growing cannot fail: an allocation failure, or a length that would not
+ * fit a size_t, is fatal (see xalloc.h).
  */
 #ifndef AM_STRBUF_H
 #define AM_STRBUF_H

@@ -4,15 +4,19 @@
 #include "config.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util/xalloc.h"
 
-static void xalloc_die(size_t size)
+void xalloc_fail(size_t size)
 {
-	fprintf(stderr, "authmilter: out of memory (%zu bytes)\n", size);
+	if (size == SIZE_MAX)
+		fprintf(stderr, "authmilter: out of memory (size overflow)\n");
+	else
+		fprintf(stderr, "authmilter: out of memory (%zu bytes)\n", size);
 	abort();
 }
 
@@ -21,7 +25,7 @@ void *xmalloc(size_t size)
 	void *p = malloc(size ? size : 1);
 
 	if (p == NULL)
-		xalloc_die(size);
+		xalloc_fail(size);
 	return p;
 }
 
@@ -30,7 +34,7 @@ void *xcalloc(size_t n, size_t size)
 	void *p = calloc(n ? n : 1, size ? size : 1);
 
 	if (p == NULL)
-		xalloc_die(n * size);
+		xalloc_fail(n * size);
 	return p;
 }
 
@@ -39,7 +43,7 @@ void *xrealloc(void *ptr, size_t size)
 	void *p = realloc(ptr, size ? size : 1);
 
 	if (p == NULL)
-		xalloc_die(size);
+		xalloc_fail(size);
 	return p;
 }
 
@@ -73,7 +77,7 @@ char *xasprintf(const char *fmt, ...)
 	n = vsnprintf(NULL, 0, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		xalloc_die(0);
+		xalloc_fail(0);
 	s = xmalloc((size_t)n + 1);
 	va_start(ap, fmt);
 	vsnprintf(s, (size_t)n + 1, fmt, ap);
