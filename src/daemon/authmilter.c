@@ -67,6 +67,7 @@ static void reload(void)
 		log_msg(LOG_WARNING,
 			"reload: socket, user and group changes take effect at restart");
 	log_reconfigure(cfg->syslog_facility, cfg->debug);
+	mserver_set_limits(cfg->max_connections);
 	milter_set_engine(eng);
 	engine_free(eng);
 	log_msg(LOG_INFO, "reload=ok file=%s mode=%s", config_file,
@@ -128,7 +129,9 @@ static int serve(struct config *cfg, bool foreground)
 		fd = start(cfg, foreground, &err);
 	if (eng != NULL && fd >= 0) {
 		milter_set_engine(eng);
-		if (mserver_start(fd, &milter_callbacks, cfg->idle_timeout, &err) != 0)
+		mserver_set_limits(cfg->max_connections);
+		if (mserver_start(fd, &milter_callbacks, cfg->negotiate_timeout, cfg->idle_timeout,
+				  &err) != 0)
 			fd = -1;
 	}
 	engine_free(eng);

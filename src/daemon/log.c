@@ -16,7 +16,9 @@
 
 static const char *log_ident = "authmilter";
 static int log_facility = LOG_MAIL;
-static bool log_foreground, log_debug;
+static bool log_foreground;
+/* Read by every log_msg() without the lock, written at reload: atomic. */
+static bool log_debug;
 static pthread_mutex_t log_mu = PTHREAD_MUTEX_INITIALIZER;
 
 void log_open(const char *ident, int facility, bool foreground, bool debug)
@@ -24,7 +26,7 @@ void log_open(const char *ident, int facility, bool foreground, bool debug)
 	log_ident = ident;
 	log_facility = facility;
 	log_foreground = foreground;
-	log_debug = debug;
+	__atomic_store_n(&log_debug, debug, __ATOMIC_RELAXED);
 	openlog(ident, LOG_PID | LOG_NDELAY, facility);
 }
 
@@ -36,7 +38,7 @@ void log_reconfigure(int facility, bool debug)
 		openlog(log_ident, LOG_PID | LOG_NDELAY, facility);
 		log_facility = facility;
 	}
-	log_debug = debug;
+	__atomic_store_n(&log_debug, debug, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&log_mu);
 }
 
@@ -45,7 +47,7 @@ void log_msg(int level, const char *fmt, ...)
 	char line[4096];
 	va_list ap;
 
-	if (level == LOG_DEBUG && !log_debug)
+	if (level == LOG_DEBUG && !__atomic_load_n(&log_debug, __ATOMIC_RELAXED))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);

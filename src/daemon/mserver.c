@@ -19,6 +19,7 @@
 
 #include "daemon/log.h"
 #include "daemon/mserver.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 /* Bytes read at a time: a whole header section or body chunk of a typical
@@ -37,11 +38,22 @@ static struct {
 	pthread_mutex_t mu;
 	int fd;
 	const struct mproto_callbacks *cb;
-	unsigned idle_timeout;
-	unsigned waiting; /* threads in (or on their way to) accept() */
+	unsigned idle_timeout, negotiate_timeout;
+	unsigned max_connections; /* 0: no limit; changed by mserver_set_limits() */
+	unsigned served;	  /* connections from accept() to close */
+	unsigned waiting;	  /* threads in (or on their way to) accept() */
 	bool stopping;
 	char *path; /* the UNIX socket to remove at stop, or NULL */
 } srv = {.mu = PTHREAD_MUTEX_INITIALIZER, .fd = -1};
+
+/* The text of errno e, in buf: %m formats it with strerror_r(), so no
+ * connection thread shares the static buffer of strerror(). */
+static const char *errtext(int e, char *buf, size_t len)
+{
+	errno = e;
+	snprintf(buf, len, "%m");
+	return buf;
+}
 
 /* ------------------------------------------------------------ listen */
 
@@ -61,7 +73,7 @@ static int listen_unix(const char *path, struct am_err *err)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
 	    listen(fd, SOMAXCONN) != 0) {
-		am_err_set(err, "cannot listen on %s: %s", path, strerror(errno));
+		am_err_set(err, "cannot listen on %s: %m", path);
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -106,7 +118,7 @@ static int listen_inet(int family, const char *where, struct am_err *err)
 		/* Inherited by every accepted connection. */
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		if (bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, SOMAXCONN) != 0) {
-			am_err_set(err, "cannot listen on %s: %s", where, strerror(errno));
+			am_err_set(err, "cannot listen on %s: %m", where);
 			close(fd);
 			fd = -1;
 		}
@@ -151,36 +163,69 @@ static int write_all(int fd, const unsigned char *p, size_t len)
 	return 0;
 }
 
-/* One MTA connection, from accept to close. */
+/* Sets fd's receive timeout for the next read: what is left of
+ * negotiate_timeout (until, clock_now() seconds) while the MTA has not negotiated, then
+ * idle_timeout (once; *idle says it is set). false when the time to
+ * negotiate is up. */
+static bool recv_timeout(int fd, const struct mproto *mp, double until, bool *idle)
+{
+	struct timeval tv = {.tv_sec = srv.idle_timeout, .tv_usec = 0};
+	long long left;
+
+	if (*idle)
+		return true;
+	if (mproto_negotiated(mp)) {
+		*idle = true;
+	} else {
+		left = (long long)((until - clock_now()) * 1e6);
+		if (left <= 0)
+			return false;
+		tv.tv_sec = (time_t)(left / 1000000);
+		tv.tv_usec = (suseconds_t)(left % 1000000);
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return true;
+}
+
+/* One MTA connection, from accept to its end; the caller closes fd. */
 static void serve(int fd)
 {
 	struct mproto *mp = mproto_new(srv.cb, NULL);
 	struct timeval tv = {.tv_sec = srv.idle_timeout, .tv_usec = 0};
+	double until = clock_now() + srv.negotiate_timeout;
 	unsigned char *buf = xmalloc(READ_CHUNK);
 	enum mproto_rc rc = MPROTO_OK;
 	const char *why = NULL;
+	char ebuf[128];
+	bool idle = false;
 
-	(void)setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
 	while (rc == MPROTO_OK) {
-		ssize_t n = recv(fd, buf, READ_CHUNK, 0);
+		ssize_t n;
 		const void *out;
 		size_t len;
 
+		if (!recv_timeout(fd, mp, until, &idle)) {
+			why = "negotiate_timeout";
+			break;
+		}
+		n = recv(fd, buf, READ_CHUNK, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0) {
 			/* The MTA closes without QUIT after refusing a connection. */
-			if (n < 0)
-				why = errno == EAGAIN || errno == EWOULDBLOCK ? "idle_timeout"
-									      : strerror(errno);
+			if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+				why = idle ? "idle_timeout" : "negotiate_timeout";
+			else if (n < 0)
+				why = errtext(errno, ebuf, sizeof(ebuf));
 			break;
 		}
 		rc = mproto_input(mp, buf, (size_t)n);
 		out = mproto_output(mp, &len);
 		if (len > 0 && write_all(fd, out, len) != 0) {
-			why = errno == EAGAIN || errno == EWOULDBLOCK ? "write_timeout"
-								      : strerror(errno);
+			why = errno == EAGAIN || errno == EWOULDBLOCK
+				  ? "write_timeout"
+				  : errtext(errno, ebuf, sizeof(ebuf));
 			break;
 		}
 		mproto_output_clear(mp);
@@ -192,7 +237,6 @@ static void serve(int fd)
 		log_msg(LOG_INFO, "connection=closed reason=\"%s\"", why);
 	free(buf);
 	mproto_free(mp); /* abort and close callbacks, if still due */
-	close(fd);
 }
 
 static void *worker(void *arg);
@@ -222,9 +266,12 @@ static bool spawn(void)
 
 static void *worker(void *arg)
 {
+	char ebuf[128];
+
 	(void)arg;
 	for (;;) {
 		int fd = accept(srv.fd, NULL, NULL);
+		unsigned limit;
 		bool more;
 
 		pthread_mutex_lock(&srv.mu);
@@ -243,31 +290,56 @@ static void *worker(void *arg)
 			 * of descriptors or memory (or anything unexpected): say
 			 * so, and do not spin. */
 			if (e != EINTR && e != ECONNABORTED && e != EPROTO) {
-				log_msg(LOG_ERR, "error=accept reason=\"%s\"", strerror(e));
+				log_msg(LOG_ERR, "error=accept reason=\"%s\"",
+					errtext(e, ebuf, sizeof(ebuf)));
 				usleep(100 * 1000);
 			}
 			continue;
 		}
+		/* Counted from accept(), so a peer that never negotiates holds
+		 * a slot too; one over the limit is closed by this thread,
+		 * which goes straight back to accept(). */
+		if (srv.max_connections > 0 && srv.served >= srv.max_connections) {
+			limit = srv.max_connections;
+			pthread_mutex_unlock(&srv.mu);
+			log_msg(LOG_WARNING, "refused=connection reason=max_connections limit=%u",
+				limit);
+			close(fd);
+			continue;
+		}
+		srv.served++;
 		more = --srv.waiting == 0;
 		pthread_mutex_unlock(&srv.mu);
 		if (more && !spawn())
 			log_msg(LOG_ERR, "error=thread reason=\"cannot start a thread\"");
 		serve(fd);
+		/* Uncounted before the close, so a peer that sees it may
+		 * connect again at once. */
 		pthread_mutex_lock(&srv.mu);
-		if (srv.stopping || srv.waiting >= MSERVER_SPARE) {
-			pthread_mutex_unlock(&srv.mu);
-			return NULL;
-		}
-		srv.waiting++;
+		srv.served--;
+		more = !srv.stopping && srv.waiting < MSERVER_SPARE;
+		if (more)
+			srv.waiting++;
 		pthread_mutex_unlock(&srv.mu);
+		close(fd);
+		if (!more)
+			return NULL;
 	}
 }
 
-int mserver_start(int fd, const struct mproto_callbacks *cb, unsigned idle_timeout,
-		  struct am_err *err)
+void mserver_set_limits(unsigned max_connections)
+{
+	pthread_mutex_lock(&srv.mu);
+	srv.max_connections = max_connections;
+	pthread_mutex_unlock(&srv.mu);
+}
+
+int mserver_start(int fd, const struct mproto_callbacks *cb, unsigned negotiate_timeout,
+		  unsigned idle_timeout, struct am_err *err)
 {
 	srv.fd = fd;
 	srv.cb = cb;
+	srv.negotiate_timeout = negotiate_timeout;
 	srv.idle_timeout = idle_timeout;
 	if (!spawn() || !spawn()) {
 		am_err_set(err, "cannot start connection threads");

@@ -3,7 +3,8 @@
  *
  * SYNOPSIS
  *	fd = mserver_listen("local:/run/authmilter/authmilter.sock", &err);
- *	mserver_start(fd, &callbacks, idle_timeout, &err);
+ *	mserver_set_limits(max_connections);     (again after a reload)
+ *	mserver_start(fd, &callbacks, negotiate_timeout, idle_timeout, &err);
  *	...                       (signals are handled by the caller)
  *	mserver_stop();
  *
@@ -21,9 +22,18 @@
  *	protocol, write the replies in one write. A thread that takes a
  *	connection while no other waits in accept() starts one more; at the
  *	end of a connection a thread goes back to accept() unless
- *	MSERVER_SPARE threads already wait there. A connection that sends
- *	nothing for idle_timeout seconds, or cannot take a reply for as long,
- *	is closed (the MTA then applies its milter default action).
+ *	MSERVER_SPARE threads already wait there. A connection that has not
+ *	completed the milter negotiation negotiate_timeout seconds after it
+ *	was accepted is closed; after it, one that sends nothing for
+ *	idle_timeout seconds, or cannot take a reply for as long, is closed
+ *	(the MTA then applies its milter default action).
+ *
+ *	mserver_set_limits() sets how many connections are served at once
+ *	(0: no limit; it may be called at any time, and applies to the
+ *	connections accepted after it). A connection counts from accept() to
+ *	close, negotiated or not; one accepted while max_connections are
+ *	served is logged (refused=connection reason=max_connections) and
+ *	closed at once by the accepting thread, before any negotiation.
  *
  *	mserver_stop() stops accepting: new connections are refused, the ones
  *	open run to their end (the caller waits for them, see
@@ -44,8 +54,9 @@
 #define MSERVER_SPARE 8 /* idle threads kept waiting in accept() */
 
 int mserver_listen(const char *spec, struct am_err *err);
-int mserver_start(int fd, const struct mproto_callbacks *cb, unsigned idle_timeout,
-		  struct am_err *err);
+void mserver_set_limits(unsigned max_connections);
+int mserver_start(int fd, const struct mproto_callbacks *cb, unsigned negotiate_timeout,
+		  unsigned idle_timeout, struct am_err *err);
 void mserver_stop(void);
 
 #endif

@@ -62,7 +62,7 @@ static int socket_dir(const struct config *cfg, const char *path, struct am_err 
 			rc = -1;
 		}
 		if (rc != 0)
-			am_err_set(err, "socket directory %s: %s", dir, strerror(errno));
+			am_err_set(err, "socket directory %s: %m", dir);
 	}
 	free(dir);
 	return rc;
@@ -92,7 +92,7 @@ int privs_prepare_socket(const struct config *cfg, struct am_err *err)
 		return -1;
 	}
 	if (unlink(path) != 0) {
-		am_err_set(err, "cannot remove stale socket %s: %s", path, strerror(errno));
+		am_err_set(err, "cannot remove stale socket %s: %m", path);
 		return -1;
 	}
 	return 0;
@@ -106,15 +106,18 @@ int privs_socket_owner(const struct config *cfg, struct am_err *err)
 	if (path == NULL)
 		return 0;
 	if (chmod(path, cfg->socket_mode) != 0) {
-		am_err_set(err, "chmod %s: %s", path, strerror(errno));
+		am_err_set(err, "chmod %s: %m", path);
 		return -1;
 	}
 	if (getuid() != 0)
 		return 0;
 	gr = getgrnam(cfg->group);
-	if (gr == NULL || chown(path, 0, gr->gr_gid) != 0) {
-		am_err_set(err, "chown %s to group %s: %s", path, cfg->group,
-			   gr == NULL ? "no such group" : strerror(errno));
+	if (gr == NULL) {
+		am_err_set(err, "chown %s to group %s: no such group", path, cfg->group);
+		return -1;
+	}
+	if (chown(path, 0, gr->gr_gid) != 0) {
+		am_err_set(err, "chown %s to group %s: %m", path, cfg->group);
 		return -1;
 	}
 	return 0;
@@ -142,8 +145,7 @@ int privs_drop(const struct config *cfg, struct am_err *err)
 		return -1;
 	}
 	if (setgroups(1, &gr->gr_gid) != 0 || setgid(gr->gr_gid) != 0 || setuid(pw->pw_uid) != 0) {
-		am_err_set(err, "cannot switch to %s:%s: %s", cfg->user, cfg->group,
-			   strerror(errno));
+		am_err_set(err, "cannot switch to %s:%s: %m", cfg->user, cfg->group);
 		return -1;
 	}
 	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0)) {

@@ -111,6 +111,16 @@ void mproto_set_priv(struct mproto *mp, void *priv)
 	mp->priv = priv;
 }
 
+bool mproto_negotiated(const struct mproto *mp)
+{
+	return mp->negotiated;
+}
+
+uint32_t mproto_actions(const struct mproto *mp)
+{
+	return mp->actions;
+}
+
 uint32_t mproto_steps(const struct mproto *mp)
 {
 	return mp->steps;

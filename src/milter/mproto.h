@@ -141,8 +141,12 @@ const char *mproto_error(const struct mproto *mp);
 
 void *mproto_priv(const struct mproto *mp);
 void mproto_set_priv(struct mproto *mp, void *priv);
+/* Whether the option negotiation (the MTA's first packet) is done. */
+bool mproto_negotiated(const struct mproto *mp);
 /* The negotiated steps (valid after negotiation). */
 uint32_t mproto_steps(const struct mproto *mp);
+/* The actions negotiated (MPROTO_ACT_*): what the filter may ask at EOM. */
+uint32_t mproto_actions(const struct mproto *mp);
 /* A macro's value, or NULL. */
 const char *mproto_getsymval(const struct mproto *mp, const char *name);
 

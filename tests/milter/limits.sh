@@ -1,15 +1,47 @@
 #!/bin/sh
-# limits.sh - limits.max_connections: connections over the limit are
-# tempfailed at connect and logged; the daemon serves again when one closes.
+# limits.sh - limits.max_connections: connections count from accept(); one
+# over the limit is closed at once without a negotiation reply, and logged;
+# the daemon serves again when one closes. limits.idle_timeout closes
+# silent negotiated connections, limits.negotiate_timeout connections that
+# do not complete the negotiation. A reload changes max_connections.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/milter/lib.sh"
 ml_require
-am_plan 4
-ML_CONF='limits = { max_connections = 3; idle_timeout = 10; };'
+am_plan 10
+am_tmp
+chmod 711 "$AM_TMP" # the daemon runs as nobody: SIGHUP re-reads the file in here
+ML_CONF='limits = { max_connections = 3; idle_timeout = 10; negotiate_timeout = 3; };'
 ml_start
-ml_py "4th connection over max_connections = 3 is tempfailed; a 4th after one closes is served" \
+ml_py "max_connections = 3 counts a silent TCP connection; the 4th is closed unanswered; served again after a close" \
 	maxconn.py "$ML_PORT" 3
 am_like "the refusal is logged" "$(grep -c 'refused=connection reason=max_connections limit=3' "$ML_LOG")" '^[1-9]'
+refused0=$(grep -c 'refused=connection' "$ML_LOG")
 ml_py "idle_timeout = 10: silent connections closed after 10 s, a new one served" idle.py \
 	"$ML_PORT" 10
 am_is "both closes are logged" \
 	"$(grep -c 'connection=closed reason="idle_timeout"' "$ML_LOG")" 2
+# maxconn.py's silent connection may have reached negotiate_timeout too.
+n0=$(grep -c 'connection=closed reason="negotiate_timeout"' "$ML_LOG")
+ml_py "negotiate_timeout = 3: silent and trickling peers closed after 3 s; negotiated ones served" \
+	negotiate.py "$ML_PORT" 3
+am_is "both negotiate_timeout closes are logged" \
+	"$(($(grep -c 'connection=closed reason="negotiate_timeout"' "$ML_LOG") - n0))" 2
+# At most 3 at once below; a peer the daemon closed no longer counts.
+am_is "no connection refused after maxconn.py" "$(grep -c 'refused=connection' "$ML_LOG")" \
+	"$refused0"
+
+# The limit follows a reload (SIGHUP).
+reloaded() {
+	i=0
+	until grep -q 'reload=ok' "$ML_LOG"; do
+		i=$((i + 1))
+		[ $i -gt 100 ] && return 1
+		sleep 0.1
+	done
+}
+sed -i 's/max_connections = 3;/max_connections = 1;/' "$AM_TMP/authmilter.conf"
+kill -HUP "$ML_PID"
+am_ok "SIGHUP with max_connections = 1: reloaded" reloaded
+ml_py "reloaded max_connections = 1: a silent connection fills it; the 2nd is closed unanswered" \
+	maxconn.py "$ML_PORT" 1
+am_like "the refusal under the reloaded limit is logged" \
+	"$(grep -c 'refused=connection reason=max_connections limit=1' "$ML_LOG")" '^[1-9]'
