@@ -6,6 +6,7 @@
  * dkimv_tag_value, dkimv_b_prefix, dkimv_body_length: tag-list helpers.
  * dkimv_map: libopendkim's per-signature state -> result and reason, the
  * table documented in dkim.h.
+ * dkimv_bodylen_*: length of the canonicalized body, streamed (for l=).
  */
 #ifndef AM_DKIM_INTERNAL_H
 #define AM_DKIM_INTERNAL_H
@@ -49,6 +50,39 @@ enum dkimv_skip {
 	DKIMV_SKIP_LIMIT,   /* over opts.max_signatures */
 	DKIMV_SKIP_BADNAME, /* selector._domainkey.domain is not a DNS name */
 };
+
+/* The length of the canonicalized body, simple (RFC 6376 3.4.3) and relaxed
+ * (3.4.4) at once, counted in O(1) memory while the body streams past.
+ * Zero-initialised = nothing fed yet. Feed the body with CRLF line ends
+ * (after dkimv_crlf_*), in chunks split anywhere, even inside a CRLF.
+ * A CR not followed by LF and a LF not preceded by CR are data.
+ *
+ * simple:  trailing empty lines are removed; a body that does not end with
+ *          CRLF (the empty body too) gets one, so the empty body is 2.
+ * relaxed: a run of SP/HTAB inside a line counts as one SP; SP/HTAB at the
+ *          end of a line (also of a last line without CRLF) is removed; a
+ *          line of only SP/HTAB is then empty; trailing empty lines are
+ *          removed; a non-empty body without final CRLF gets one; a body
+ *          that is empty by then stays empty (0).
+ *
+ * unsigned bytes after an l= signature = the length for its c= - l.
+ * libopendkim 2.11 gives the same lengths on bodies without bare CR; it
+ * drops most bare CRs (relaxed) and takes a line of bare CRs for an empty
+ * one (simple), so on such bodies the two differ by a few bytes. */
+struct dkimv_bodylen {
+	unsigned long long simple;	 /* simple: bytes certain so far */
+	unsigned long long simple_crlf;	 /* simple: CRLFs since the last content */
+	unsigned long long relaxed;	 /* relaxed: bytes certain so far */
+	unsigned long long relaxed_crlf; /* relaxed: CRLFs since the last content */
+	bool wsp;			 /* relaxed: SP/HTAB since the last content of the line */
+	bool cr;			 /* the last byte fed was a CR */
+};
+
+void dkimv_bodylen_feed(struct dkimv_bodylen *st, const unsigned char *buf, size_t len);
+/* The canonical length of everything fed, as if the body ended now; st is
+ * not changed, so feeding may go on. */
+unsigned long long dkimv_bodylen_simple(const struct dkimv_bodylen *st);
+unsigned long long dkimv_bodylen_relaxed(const struct dkimv_bodylen *st);
 
 /* What libopendkim (and our prescreen) left on one signature. */
 struct dkimv_facts {
