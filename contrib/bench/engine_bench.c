@@ -71,7 +71,8 @@ static double now(clockid_t c)
 
 int main(int argc, char **argv)
 {
-	struct envelope env = {"192.0.2.10", "mail.example.com", "alice@example.com", NULL, 0};
+	struct envelope env = {"192.0.2.10", "mail.example.com", "alice@example.com", NULL, 0, NULL,
+			       false};
 	unsigned long counts[4] = {0, 0, 0, 0}, warm[4] = {0, 0, 0, 0};
 	const char *conf = NULL;
 	struct am_err err = {""};
@@ -98,7 +99,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: engine_bench -c CONF [-n ROUNDS] MESSAGE...\n");
 		return 2;
 	}
-	if ((cfg = config_load(conf, &err)) == NULL || (eng = engine_new(cfg, &err)) == NULL) {
+	if ((cfg = config_load(conf, &err)) == NULL ||
+	    (eng = engine_new(cfg, dmarc_ctx_new(AM_PSL_FILE, &err), &err)) == NULL) {
 		fprintf(stderr, "engine_bench: %s\n", err.msg);
 		return 2;
 	}

@@ -22,6 +22,8 @@
 #include <syslog.h>
 
 #include "config/config.h"
+#include "engine/authres.h"
+#include "util/idna.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -448,6 +450,27 @@ bad:
 	return -1;
 }
 
+/* Domains of a list in their A-label form (util/idna.h), as the engine
+ * compares them; an entry that is not a valid domain name is an error. */
+static int check_domains(struct strlist *sl, const char *key, const char *name, struct am_err *err)
+{
+	size_t i;
+
+	for (i = 0; i < sl->n; i++) {
+		const char *why = NULL;
+		char *a = idna_to_alabel(sl->v[i], &why);
+
+		if (a == NULL) {
+			am_err_set(err, "%s: %s: \"%s\" is not a valid domain name (%s)", name, key,
+				   sl->v[i], why);
+			return -1;
+		}
+		free(sl->v[i]);
+		sl->v[i] = a;
+	}
+	return 0;
+}
+
 static int config_check(struct config *cfg, const char *name, struct am_err *err)
 {
 	size_t i;
@@ -459,7 +482,8 @@ static int config_check(struct config *cfg, const char *name, struct am_err *err
 			   "policy.trusted_networks", name, err) != 0 ||
 	    check_networks(&cfg->allow_networks_text, &cfg->allow_networks, "policy.allow_networks",
 			   name, err) != 0 ||
-	    check_header(cfg->quarantine_header, name, err) != 0)
+	    check_header(cfg->quarantine_header, name, err) != 0 ||
+	    check_domains(&cfg->allow_domains, "policy.allow_domains", name, err) != 0)
 		return -1;
 	cfg->syslog_facility = facility_codes[cfg->syslog_facility];
 	if (check_reply(cfg->reject_reply, '5', "reply.reject", name, err) != 0 ||
@@ -477,7 +501,7 @@ static int config_check(struct config *cfg, const char *name, struct am_err *err
 	for (i = 0; cfg->authserv_id[i] != '\0'; i++) {
 		unsigned char c = (unsigned char)cfg->authserv_id[i];
 
-		if (c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c) != NULL) {
+		if (!authres_token_char(c)) {
 			am_err_set(err, "%s: authserv_id: \"%s\" must be a token (a host name)",
 				   name, cfg->authserv_id);
 			return -1;

@@ -43,6 +43,16 @@ static void usage(void)
 	fprintf(stderr, "usage: authmilter [-c FILE] [-f] [-n] [-V]\n");
 }
 
+/* An engine for cfg, with the public suffix list read afresh (the engine
+ * reads no files): at start, and at every reload, so an updated list is
+ * picked up by SIGHUP. */
+static struct engine *daemon_engine(struct config *cfg, struct am_err *err)
+{
+	struct dmarc_ctx *psl = dmarc_ctx_new(AM_PSL_FILE, err);
+
+	return psl != NULL ? engine_new(cfg, psl, err) : NULL;
+}
+
 /* SIGHUP: a new configuration for the messages that start from now. */
 static void reload(void)
 {
@@ -55,7 +65,7 @@ static void reload(void)
 			err.msg);
 		return;
 	}
-	eng = engine_new(cfg, &err);
+	eng = daemon_engine(cfg, &err);
 	if (eng == NULL) {
 		log_msg(LOG_ERR, "reload=failed file=%s error=\"%s\" keeping=current", config_file,
 			err.msg);
@@ -124,7 +134,7 @@ static int serve(struct config *cfg, bool foreground)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	eng = engine_new(cfg, &err);
+	eng = daemon_engine(cfg, &err);
 	if (eng != NULL)
 		fd = start(cfg, foreground, &err);
 	if (eng != NULL && fd >= 0) {

@@ -14,6 +14,8 @@
 #include "daemon/log.h"
 #include "daemon/milter.h"
 #include "daemon/verdict_log.h"
+#include "engine/policy.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 #define AR_NAME "Authentication-Results"
@@ -22,16 +24,11 @@ struct msgctx {
 	struct engine *eng; /* the snapshot this message started with */
 	struct message *m;
 	char *mail_from;
-	unsigned n_headers;
-	size_t header_bytes;
-	bool over_limit;
-	struct timespec start; /* end of message: the checks run from here */
+	double start; /* end of message: the checks run from here */
 };
 
 struct connctx {
 	char ip[AM_ADDR_STRLEN];
-	struct am_addr addr;
-	bool allow_net;
 	char *helo;
 	struct msgctx *msg;
 };
@@ -140,62 +137,46 @@ static bool milter_leadspc(struct mproto *ctx)
 	return (mproto_steps(ctx) & MPROTO_HDR_LEADSPC) != 0;
 }
 
-static bool conn_address(struct connctx *conn, const struct sockaddr *sa)
+/* The client address as text (IPv4-mapped IPv6 as IPv4) in conn->ip;
+ * "" when the MTA reports no TCP client. */
+static void conn_address(struct connctx *conn, const struct sockaddr *sa)
 {
 	char buf[INET6_ADDRSTRLEN];
+	struct am_addr a;
 	const void *p;
 
+	conn->ip[0] = '\0';
 	if (sa == NULL)
-		return false;
+		return;
 	if (sa->sa_family == AF_INET)
 		p = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
 	else if (sa->sa_family == AF_INET6)
 		p = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
 	else
-		return false;
-	if (inet_ntop(sa->sa_family, p, buf, sizeof(buf)) == NULL || !addr_parse(buf, &conn->addr))
-		return false;
-	addr_unmap(&conn->addr);
-	addr_format(&conn->addr, conn->ip, sizeof(conn->ip));
-	return true;
+		return;
+	if (inet_ntop(sa->sa_family, p, buf, sizeof(buf)) == NULL || !addr_parse(buf, &a))
+		return;
+	addr_unmap(&a);
+	addr_format(&a, conn->ip, sizeof(conn->ip));
 }
 
-static unsigned milter_open_connections(void)
-{
-	unsigned n;
-
-	pthread_mutex_lock(&state_mu);
-	n = open_conns;
-	pthread_mutex_unlock(&state_mu);
-	return n;
-}
-
+/* Connections the engine's policy does not check (no TCP client, trusted
+ * networks) are accepted here, so the MTA asks nothing more of them. */
 static enum mproto_stat milter_connect(struct mproto *ctx, const char *hostname,
 				       const struct sockaddr *hostaddr)
 {
 	struct connctx *conn = conn_get(ctx);
 	struct engine *eng = milter_get_engine();
-	const struct config *cfg = engine_config(eng);
-	enum mproto_stat rc = MPROTO_CONTINUE;
+	const char *skip;
 
-	if (milter_open_connections() > cfg->max_connections) {
-		log_msg(LOG_WARNING, "refused=connection reason=max_connections limit=%u",
-			cfg->max_connections);
-		mproto_setreply(ctx, "421", "4.3.2", "Too many connections; try again later");
-		rc = MPROTO_TEMPFAIL;
-	} else if (!conn_address(conn, hostaddr)) {
-		/* Local submission (no TCP peer): nothing to authenticate. */
-		log_msg(LOG_DEBUG, "skip=connection reason=no_client_address host=%s",
-			hostname ? hostname : "-");
-		rc = MPROTO_ACCEPT;
-	} else if (netlist_match(&cfg->trusted_networks, &conn->addr)) {
-		log_msg(LOG_DEBUG, "skip=connection reason=trusted_network ip=%s", conn->ip);
-		rc = MPROTO_ACCEPT;
-	} else {
-		conn->allow_net = netlist_match(&cfg->allow_networks, &conn->addr);
-	}
+	conn_address(conn, hostaddr);
+	skip = policy_skip(engine_config(eng), conn->ip, NULL);
 	engine_free(eng);
-	return rc;
+	if (skip == NULL)
+		return MPROTO_CONTINUE;
+	log_msg(LOG_DEBUG, "skip=connection reason=%s ip=%s host=%s", skip,
+		conn->ip[0] ? conn->ip : "-", hostname ? hostname : "-");
+	return MPROTO_ACCEPT;
 }
 
 static enum mproto_stat milter_helo(struct mproto *ctx, const char *helo)
@@ -220,7 +201,6 @@ static char *envfrom_address(const char *arg)
 static enum mproto_stat milter_envfrom(struct mproto *ctx, const char **argv)
 {
 	struct connctx *conn = conn_get(ctx);
-	const char *auth = mproto_getsymval(ctx, "{auth_authen}");
 	struct envelope env;
 	struct msgctx *msg;
 
@@ -228,45 +208,41 @@ static enum mproto_stat milter_envfrom(struct mproto *ctx, const char **argv)
 	msg = conn->msg = xcalloc(1, sizeof(*msg));
 	msg->eng = milter_get_engine();
 	msg->mail_from = envfrom_address(argv[0] != NULL ? argv[0] : "");
-	if (auth != NULL && *auth != '\0' && engine_config(msg->eng)->skip_authenticated) {
-		verdict_log_skip(mproto_getsymval(ctx, "i"), conn->ip, msg->mail_from,
-				 "authenticated");
-		msg_free(msg);
-		conn->msg = NULL;
-		return MPROTO_ACCEPT;
-	}
 	memset(&env, 0, sizeof(env));
 	env.client_ip = conn->ip;
 	env.helo = conn->helo != NULL ? conn->helo : "";
 	env.mail_from = msg->mail_from;
+	env.auth_user = mproto_getsymval(ctx, "{auth_authen}");
+	env.no_hold = (mproto_actions(ctx) & MPROTO_ACT_QUARANTINE) == 0;
 	msg->m = message_new(msg->eng, &env);
+	if (message_skip(msg->m) != NULL) {
+		verdict_log_skip(mproto_getsymval(ctx, "i"), conn->ip, msg->mail_from,
+				 message_skip(msg->m));
+		msg_free(msg);
+		conn->msg = NULL;
+		return MPROTO_ACCEPT;
+	}
 	return MPROTO_CONTINUE;
 }
 
+/* Every header goes to the engine, which also counts it against the
+ * header limits. */
 static enum mproto_stat milter_header(struct mproto *ctx, const char *name, const char *value)
 {
 	struct connctx *conn = conn_get(ctx);
-	struct msgctx *msg = conn->msg;
-	const struct config *cfg;
+	char *v;
 
-	if (msg != NULL && !msg->over_limit) {
-		cfg = engine_config(msg->eng);
-		msg->n_headers++;
-		msg->header_bytes += strlen(name) + strlen(value) + 3;
-		if (msg->n_headers > cfg->max_headers ||
-		    msg->header_bytes > cfg->max_header_bytes) {
-			msg->over_limit = true;
-		} else if (milter_leadspc(ctx)) {
-			message_header(msg->m, name, value);
-		} else {
-			/* The MTA stripped the space after the colon: put one back,
-			 * as the message most likely had it (DKIM simple c14n). */
-			char *v = xasprintf(" %s", value);
-
-			message_header(msg->m, name, v);
-			free(v);
-		}
+	if (conn->msg == NULL)
+		return MPROTO_CONTINUE;
+	if (milter_leadspc(ctx)) {
+		message_header(conn->msg->m, name, value);
+		return MPROTO_CONTINUE;
 	}
+	/* The MTA stripped the space after the colon: put one back, as the
+	 * message most likely had it (DKIM simple c14n). */
+	v = xasprintf(" %s", value);
+	message_header(conn->msg->m, name, v);
+	free(v);
 	return MPROTO_CONTINUE;
 }
 
@@ -274,7 +250,7 @@ static enum mproto_stat milter_eoh(struct mproto *ctx)
 {
 	struct connctx *conn = conn_get(ctx);
 
-	if (conn->msg != NULL && !conn->msg->over_limit)
+	if (conn->msg != NULL)
 		message_eoh(conn->msg->m);
 	return MPROTO_CONTINUE;
 }
@@ -283,24 +259,14 @@ static enum mproto_stat milter_body(struct mproto *ctx, const unsigned char *buf
 {
 	struct connctx *conn = conn_get(ctx);
 
-	if (conn->msg != NULL && !conn->msg->over_limit)
+	if (conn->msg != NULL)
 		message_body(conn->msg->m, buf, len);
 	return MPROTO_CONTINUE;
 }
 
-static long msg_elapsed_ms(const struct msgctx *msg)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (long)(now.tv_sec - msg->start.tv_sec) * 1000 +
-	       (now.tv_nsec - msg->start.tv_nsec) / 1000000;
-}
-
 /* Removes untrusted A-R headers, highest position first so the positions
  * of the others do not move, then puts ours at the top. 0 or -1. */
-static int milter_stamp(struct mproto *ctx, const struct connctx *conn, const struct msgctx *msg,
-			const struct verdict *v)
+static int milter_stamp(struct mproto *ctx, const struct msgctx *msg, const struct verdict *v)
 {
 	size_t n, i;
 	const size_t *pos = message_forged_authres(msg->m, &n);
@@ -315,60 +281,49 @@ static int milter_stamp(struct mproto *ctx, const struct connctx *conn, const st
 	return mproto_insheader(ctx, 0, AR_NAME, value);
 }
 
-/* The local policy over the engine's action: allowlists and monitor mode
- * never refuse a message; *override says which one changed it. */
-static enum action milter_local(const struct connctx *conn, const struct config *cfg,
-				const struct verdict *v, const char **override)
+/* Holds the message or adds the quarantine header. 0 or -1. */
+static int milter_quarantine(struct mproto *ctx, const struct config *cfg, const struct verdict *v)
 {
-	*override = NULL;
-	if (v->action == ACTION_ACCEPT)
-		return ACTION_ACCEPT;
-	if (conn->allow_net)
-		*override = "allow_network";
-	else if (v->header_from != NULL && domainlist_match(&cfg->allow_domains, v->header_from))
-		*override = "allow_domain";
-	else if (cfg->mode == MODE_MONITOR)
-		*override = "monitor";
-	return *override != NULL ? ACTION_ACCEPT : v->action;
-}
-
-static enum mproto_stat milter_apply(struct mproto *ctx, const struct config *cfg,
-				     const struct verdict *v, enum action act)
-{
-	char *reason;
+	char *s, *colon;
 	int rc;
 
-	switch (act) {
+	if (cfg->quarantine == QUARANTINE_HEADER) {
+		s = xstrdup(cfg->quarantine_header);
+		colon = strchr(s, ':');
+		*colon = '\0';
+		rc = mproto_addheader(ctx, s, colon + 2);
+	} else {
+		s = xasprintf("authmilter: %s", v->reason ? v->reason : "quarantine");
+		rc = mproto_quarantine(ctx, s);
+	}
+	free(s);
+	return rc;
+}
+
+/* Carries out the engine's verdict; the engine decides again (under
+ * policy.on_error) when the MTA refuses a header change or a hold. */
+static enum mproto_stat milter_apply(struct mproto *ctx, const struct msgctx *msg,
+				     const struct verdict **vp)
+{
+	const struct config *cfg = engine_config(msg->eng);
+	const struct verdict *v = *vp;
+
+	if (v->action == ACTION_ACCEPT || v->action == ACTION_QUARANTINE) {
+		if (milter_stamp(ctx, msg, v) != 0)
+			v = *vp = message_error(msg->m, "header_change_failed");
+		else if (v->action == ACTION_QUARANTINE && milter_quarantine(ctx, cfg, v) != 0)
+			v = *vp = message_error(msg->m, "quarantine_failed");
+	}
+	switch (v->action) {
 	case ACTION_REJECT:
 	case ACTION_TEMPFAIL:
 		mproto_setreply(ctx, v->smtp_rcode, v->smtp_xcode, v->smtp_text);
-		return act == ACTION_REJECT ? MPROTO_REJECT : MPROTO_TEMPFAIL;
+		return v->action == ACTION_REJECT ? MPROTO_REJECT : MPROTO_TEMPFAIL;
 	case ACTION_QUARANTINE:
-		if (cfg->quarantine == QUARANTINE_HEADER) {
-			char *name = xstrdup(cfg->quarantine_header), *colon = strchr(name, ':');
-
-			*colon = '\0';
-			rc = mproto_addheader(ctx, name, colon + 2);
-			free(name);
-		} else {
-			reason = xasprintf("authmilter: %s", v->reason ? v->reason : "quarantine");
-			rc = mproto_quarantine(ctx, reason);
-			free(reason);
-		}
-		return rc == 0 ? MPROTO_CONTINUE : MPROTO_TEMPFAIL;
 	case ACTION_ACCEPT:
 		break;
 	}
 	return MPROTO_CONTINUE;
-}
-
-/* An internal failure: the operator's on_error decides. */
-static enum mproto_stat milter_error(struct mproto *ctx, const struct config *cfg)
-{
-	if (cfg->on_error == ON_ERROR_ACCEPT)
-		return MPROTO_CONTINUE;
-	mproto_setreply(ctx, "451", "4.3.0", "Temporary failure in message authentication");
-	return MPROTO_TEMPFAIL;
 }
 
 static enum mproto_stat milter_eom(struct mproto *ctx)
@@ -376,43 +331,21 @@ static enum mproto_stat milter_eom(struct mproto *ctx)
 	struct connctx *conn = conn_get(ctx);
 	struct msgctx *msg = conn->msg;
 	struct verdict_log vl;
-	const struct config *cfg;
-	const struct verdict *v;
 	enum mproto_stat rc;
 
 	if (msg == NULL)
 		return MPROTO_CONTINUE;
 	/* Time the work we add at end of message, not how fast the client
 	 * sent the message. */
-	clock_gettime(CLOCK_MONOTONIC, &msg->start);
-	cfg = engine_config(msg->eng);
+	msg->start = clock_now();
 	memset(&vl, 0, sizeof(vl));
 	vl.qid = mproto_getsymval(ctx, "i");
 	vl.ip = conn->ip;
 	vl.helo = conn->helo;
 	vl.mail_from = msg->mail_from;
-	if (msg->over_limit) {
-		mproto_setreply(ctx, "552", "5.3.4", "Message header exceeds the size limit");
-		vl.final = ACTION_REJECT;
-		vl.error = "header_limit";
-		rc = MPROTO_REJECT;
-	} else {
-		v = vl.v = message_eom(msg->m);
-		vl.final = milter_local(conn, cfg, v, &vl.override);
-		if (vl.final != ACTION_REJECT && vl.final != ACTION_TEMPFAIL &&
-		    milter_stamp(ctx, conn, msg, v) != 0) {
-			vl.error = "header_change_failed";
-			rc = milter_error(ctx, cfg);
-			vl.final = rc == MPROTO_TEMPFAIL ? ACTION_TEMPFAIL : ACTION_ACCEPT;
-		} else {
-			rc = milter_apply(ctx, cfg, v, vl.final);
-			if (rc == MPROTO_TEMPFAIL && vl.final == ACTION_QUARANTINE) {
-				vl.error = "quarantine_failed";
-				vl.final = ACTION_TEMPFAIL;
-			}
-		}
-	}
-	vl.ms = msg_elapsed_ms(msg);
+	vl.v = message_eom(msg->m);
+	rc = milter_apply(ctx, msg, &vl.v);
+	vl.ms = (long)((clock_now() - msg->start) * 1000);
 	verdict_log_line(&vl);
 	msg_free(msg);
 	conn->msg = NULL;

@@ -8,6 +8,7 @@
 
 #include "daemon/log.h"
 #include "daemon/verdict_log.h"
+#include "util/idna.h"
 #include "util/strbuf.h"
 
 static void verdict_log_dkim(struct strbuf *sb, const struct verdict *v)
@@ -21,6 +22,15 @@ static void verdict_log_dkim(struct strbuf *sb, const struct verdict *v)
 			    v->dkim[i].selector ? v->dkim[i].selector : "",
 			    dkimv_result_name(v->dkim[i].result));
 	log_kv(sb, "dkim", d.len > 0 ? strbuf_str(&d) : "none");
+	strbuf_reset(&d);
+	for (i = 0; i < v->n_dkim; i++)
+		if (v->dkim[i].unsigned_bytes > 0)
+			strbuf_addf(&d, "%s%s:%s:%lld", d.len ? "," : "",
+				    v->dkim[i].domain ? v->dkim[i].domain : "",
+				    v->dkim[i].selector ? v->dkim[i].selector : "",
+				    v->dkim[i].unsigned_bytes);
+	if (d.len > 0)
+		log_kv(sb, "dkim_unsigned", strbuf_str(&d));
 	strbuf_free(&d);
 }
 
@@ -52,27 +62,31 @@ void verdict_log_line(const struct verdict_log *vl)
 {
 	struct strbuf sb = STRBUF_INIT;
 	const struct verdict *v = vl->v;
+	char *u;
 
 	log_kv(&sb, "qid", vl->qid); /* every key comes with a leading space */
 	log_kv(&sb, "ip", vl->ip);
 	log_kv(&sb, "helo", vl->helo);
 	log_kv(&sb, "mailfrom", vl->mail_from);
-	if (v != NULL) {
+	if (v->checked) {
 		log_kv(&sb, "from", v->header_from);
+		if ((u = idna_to_ulabel(v->header_from)) != NULL) {
+			log_kv(&sb, "from_u", u);
+			free(u);
+		}
 		log_kv(&sb, "spf", spf_result_name(v->spf.result));
 		log_kv(&sb, "spf_helo", spf_result_name(v->spf_helo.result));
 		verdict_log_dkim(&sb, v);
 		verdict_log_dmarc(&sb, v);
 	}
-	log_kv(&sb, "action", action_name(vl->final));
-	if (v != NULL)
-		log_kv(&sb, "reason", v->reason);
-	if (vl->override != NULL) {
-		log_kv(&sb, "would", action_name(v->action));
-		log_kv(&sb, "override", vl->override);
+	log_kv(&sb, "action", action_name(v->action));
+	log_kv(&sb, "reason", v->reason);
+	if (v->override != NULL) {
+		log_kv(&sb, "would", action_name(v->would));
+		log_kv(&sb, "override", v->override);
 	}
-	if (vl->error != NULL)
-		log_kv(&sb, "error", vl->error);
+	if (v->error != NULL)
+		log_kv(&sb, "error", v->error);
 	strbuf_addf(&sb, " ms=%ld", vl->ms);
 	log_msg(LOG_INFO, "%s", strbuf_str(&sb) + 1);
 	strbuf_free(&sb);

@@ -9,8 +9,12 @@
  * ms is the time from the end of the message to the reply: the delay the
  * checks add to the SMTP transaction (most of it DNS).
  * Every value goes through log_kv(): quoted when it has spaces, control
- * and 8-bit bytes escaped. An override (allow_network, allow_domain,
- * monitor) adds would=ACTION override=WHY; an internal error adds error=.
+ * and 8-bit bytes escaped. from= is the author domain's A-label form;
+ * from_u= adds its U-label form when it has one. dkim_unsigned= lists
+ * signatures whose body goes on past l= (domain:selector:bytes). An
+ * override (allow_network, allow_domain, monitor) adds would=ACTION
+ * override=WHY; an internal error adds error=. A message whose checks did
+ * not run (over a header limit) has no check results on its line.
  */
 #ifndef AM_VERDICT_LOG_H
 #define AM_VERDICT_LOG_H
@@ -19,10 +23,7 @@
 
 struct verdict_log {
 	const char *qid, *ip, *helo, *mail_from;
-	const struct verdict *v; /* NULL when no verdict was computed */
-	enum action final;
-	const char *override;
-	const char *error;
+	const struct verdict *v;
 	long ms;
 };
 

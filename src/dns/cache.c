@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "dns/cache.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 #define CACHE_STRIPES 16
@@ -33,10 +34,7 @@ struct dns_cache {
 
 static time_t cache_now(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return (time_t)clock_now();
 }
 
 static char *cache_key(const char *name)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "dns/dkim_dns.h"
+#include "util/idna.h"
 #include "util/xalloc.h"
 
 #define DNS_HEADER_LEN 12
@@ -100,9 +101,14 @@ static int dkim_dns_start(void *srv, int type, unsigned char *query, unsigned ch
 {
 	struct resolver *r = srv;
 	struct dkim_dns_query *q = xcalloc(1, sizeof(*q));
+	/* A d= in U-labels is looked up under its A-labels (RFC 8616 4);
+	 * a name that does not convert is asked as it is, and not found. */
+	char *alabel =
+	    idna_has_8bit((const char *)query) ? idna_to_alabel((const char *)query, NULL) : NULL;
 	struct dns_result *res;
 
-	res = resolver_query(r, (const char *)query, type);
+	res = resolver_query(r, alabel != NULL ? alabel : (const char *)query, type);
+	free(alabel);
 	q->bytes = dkim_dns_answer(res, buf, buflen);
 	q->status = q->bytes > 0 ? DKIM_DNS_SUCCESS : DKIM_DNS_ERROR;
 	dns_result_free(res);

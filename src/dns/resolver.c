@@ -29,6 +29,7 @@
 
 #include "dns/cache.h"
 #include "dns/resolver.h"
+#include "util/clock.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -259,14 +260,6 @@ static void resolver_callback(void *arg, int err, struct ub_result *res)
 	p->done = 1;
 }
 
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Poll the context's descriptor once, outside the lock; called with mu held. */
 static void resolver_process_once(struct resolver *r, double wait)
 {
@@ -304,7 +297,7 @@ static __thread double thread_deadline; /* 0: no per-message budget */
 
 void resolver_set_deadline(double seconds)
 {
-	thread_deadline = now_seconds() + seconds;
+	thread_deadline = clock_now() + seconds;
 }
 
 void resolver_clear_deadline(void)
@@ -316,14 +309,14 @@ void resolver_clear_deadline(void)
 static int resolver_wait(struct resolver *r, const char *qname, int type, struct pending *p,
 			 struct dns_result *out)
 {
-	double deadline = now_seconds() + r->timeout, left;
+	double deadline = clock_now() + r->timeout, left;
 	bool budget = false; /* the message's budget ends it, not dns.timeout */
 	int id, rc;
 
 	if (thread_deadline > 0 && thread_deadline < deadline) {
 		deadline = thread_deadline;
 		budget = true;
-		if (deadline <= now_seconds()) {
+		if (deadline <= clock_now()) {
 			out->error = xasprintf("the message's time budget is spent");
 			return -1;
 		}
@@ -336,7 +329,7 @@ static int resolver_wait(struct resolver *r, const char *qname, int type, struct
 		out->error = xasprintf("resolver: %s", ub_strerror(rc));
 		return -1;
 	}
-	while (!p->done && (left = deadline - now_seconds()) > 0) {
+	while (!p->done && (left = deadline - clock_now()) > 0) {
 		if (!r->processing)
 			resolver_process_once(r, left);
 		else

@@ -33,11 +33,6 @@ struct ar_result {
 	size_t n_prop;
 };
 
-static bool ar_is_token_char(unsigned char c)
-{
-	return c > 0x20 && c < 0x7f && !strchr("()<>@,;:\\\"/[]?=", c);
-}
-
 /* A dot-atom of characters that are both atext and token characters. */
 static bool ar_is_dot_atom(const char *s, size_t n)
 {
@@ -48,7 +43,7 @@ static bool ar_is_dot_atom(const char *s, size_t n)
 	for (i = 0; i < n; i++) {
 		if (s[i] == '.' && s[i + 1] == '.')
 			return false;
-		if (!ar_is_token_char((unsigned char)s[i]))
+		if (!authres_token_char((unsigned char)s[i]))
 			return false;
 	}
 	return true;
@@ -90,7 +85,7 @@ static bool ar_is_bare(const char *s, size_t n, bool addr)
 		return false;
 	if (!at || !addr) {
 		for (i = 0; i < n; i++)
-			if (!ar_is_token_char((unsigned char)s[i]))
+			if (!authres_token_char((unsigned char)s[i]))
 				return false;
 		return true;
 	}
@@ -264,6 +259,8 @@ static void ar_dkim(struct ar_result *r, const struct dkimv_sig *s)
 		strbuf_addf(&c, "%stesting", c.len ? ", " : "");
 	if (s->body_length >= 0)
 		strbuf_addf(&c, "%sl=%ld", c.len ? ", " : "", s->body_length);
+	if (s->unsigned_bytes > 0)
+		strbuf_addf(&c, ", %lld bytes unsigned", s->unsigned_bytes);
 	if (c.len)
 		ar_head(r, xasprintf("(%s)", c.s));
 	strbuf_free(&c);
@@ -372,4 +369,13 @@ char *authres_format(const char *authserv_id, const struct verdict *v)
 	ar_dmarc(&r, v);
 	authres_fold(&out, &r, true);
 	return strbuf_detach(&out);
+}
+
+char *authres_format_none(const char *authserv_id, const char *why)
+{
+	char *id = ar_quote(authserv_id, false);
+	char *out = xasprintf(" %s; none (%s)", id, why);
+
+	free(id);
+	return out;
 }

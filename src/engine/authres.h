@@ -90,6 +90,13 @@ char *authres_format(const char *authserv_id, const struct verdict *v);
  * described above. */
 char *authres_value(const char *s);
 
+/* " authserv-id; none (why)": RFC 8601's no-result, for a message that was
+ * not checked. why is our own text (a comment, no parentheses in it). */
+char *authres_format_none(const char *authserv_id, const char *why);
+
+/* An RFC 2045 token character: printable ASCII but SP and tspecials. */
+bool authres_token_char(unsigned char c);
+
 char *authres_read_authserv_id(const char *value);
 
 /* Whether value is a syntactically valid field body (RFC 8601 2.2). */

@@ -40,7 +40,7 @@ static bool ar_alnum(unsigned char ch)
 	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9');
 }
 
-static bool ar_tok(unsigned char ch)
+bool authres_token_char(unsigned char ch)
 {
 	return ch > 0x20 && ch < 0x7f && !strchr("()<>@,;:\\\"/[]?=", ch);
 }
@@ -154,7 +154,7 @@ static size_t ar_token(struct ar_cur *c)
 {
 	size_t start = c->i;
 
-	while (ar_tok(AR_PEEK(c)))
+	while (authres_token_char(AR_PEEK(c)))
 		c->i++;
 	return c->i - start;
 }

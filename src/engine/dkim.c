@@ -25,6 +25,7 @@
 #include "dns/dkim_dns.h"
 #include "engine/dkim.h"
 #include "engine/dkim_internal.h"
+#include "util/idna.h"
 #include "util/xalloc.h"
 
 #define DKIMV_DEFAULT_MAX_SIGS 5
@@ -55,6 +56,8 @@ struct dkimv {
 	enum dkimv_skip *skips; /* per libopendkim signature, set by the prescreen */
 	size_t nskips;
 	struct dkimv_crlf crlf;
+	bool want_bodylen; /* a signature has l=: count the canonical body */
+	struct dkimv_bodylen bodylen;
 	struct strbuf scratch;
 	struct dkimv_sig *sigs;
 	size_t nsigs;
@@ -69,6 +72,17 @@ static void dkimv_give_up(struct dkimv *v, const char *what, DKIM_STAT st)
 	v->gave_up =
 	    xasprintf("%s: %s%s%s", what, dkim_getresultstr(st),
 		      detail != NULL && *detail != '\0' ? ": " : "", detail != NULL ? detail : "");
+}
+
+/* selector._domainkey.domain, with a UTF-8 d= in its A-label form (as the
+ * DNS hooks look it up) when it converts. */
+static char *dkimv_key_name(const char *selector, const char *domain)
+{
+	char *a = idna_has_8bit(domain) ? idna_to_alabel(domain, NULL) : NULL;
+	char *name = xasprintf("%s._domainkey.%s", selector, a != NULL ? a : domain);
+
+	free(a);
+	return name;
 }
 
 /* Prescreen hook: decides, before any key lookup, what is not verified. */
@@ -88,8 +102,8 @@ static DKIM_CBSTAT dkimv_prescreen(DKIM *d, DKIM_SIGINFO **sigs, int nsigs)
 		if (dkim_sig_geterror(sigs[i]) != DKIM_SIGERROR_UNKNOWN)
 			continue; /* a parse error: reported as such, no lookup */
 		(void)dkim_sig_getsignalg(sigs[i], &alg);
-		name = xasprintf("%s._domainkey.%s", dkim_sig_getselector(sigs[i]),
-				 dkim_sig_getdomain(sigs[i]));
+		name = dkimv_key_name((const char *)dkim_sig_getselector(sigs[i]),
+				      (const char *)dkim_sig_getdomain(sigs[i]));
 		if (alg == DKIM_SIGN_RSASHA1)
 			v->skips[i] = DKIMV_SKIP_SHA1;
 		else if (!dns_name_valid(name))
@@ -205,6 +219,21 @@ int dkimv_header(struct dkimv *v, const char *name, const char *value)
 	return 0;
 }
 
+/* Whether a signature field we kept has an l= tag. */
+static bool dkimv_any_length(const struct dkimv *v)
+{
+	size_t i;
+
+	for (i = 0; i < v->nsh; i++) {
+		char *l = dkimv_tag_value(v->sh[i].value, "l");
+
+		free(l);
+		if (l != NULL)
+			return true;
+	}
+	return false;
+}
+
 int dkimv_eoh(struct dkimv *v)
 {
 	DKIM_STAT st;
@@ -218,6 +247,7 @@ int dkimv_eoh(struct dkimv *v)
 		v->no_sigs = true;
 		return 0;
 	}
+	v->want_bodylen = dkimv_any_length(v);
 	st = dkim_eoh(v->d); /* key lookups happen here */
 	if (st != DKIM_STAT_OK && st != DKIM_STAT_NOSIG && st != DKIM_STAT_CANTVRFY) {
 		dkimv_give_up(v, "dkim_eoh", st);
@@ -239,6 +269,8 @@ int dkimv_body(struct dkimv *v, const unsigned char *buf, size_t len)
 	if (v->no_sigs || len == 0)
 		return 0;
 	body = dkimv_crlf_view(&v->crlf, buf, len, &v->scratch, &n);
+	if (v->want_bodylen)
+		dkimv_bodylen_feed(&v->bodylen, body, n);
 	st = dkim_body(v->d, (unsigned char *)body, n);
 	if (st != DKIM_STAT_OK) {
 		dkimv_give_up(v, "dkim_body", st);
@@ -260,8 +292,17 @@ static void dkimv_sig_init(struct dkimv_sig *s, const char *value)
 	s->domain = dkimv_tag_value(value, "d");
 	s->selector = dkimv_tag_value(value, "s");
 	s->algorithm = dkimv_tag_value(value, "a");
-	if (s->domain == NULL)
+	if (s->domain == NULL) {
 		s->domain = xstrdup("");
+	} else if (idna_has_8bit(s->domain)) {
+		/* reported, and aligned, in its A-label form (RFC 8616) */
+		char *a = idna_to_alabel(s->domain, NULL);
+
+		if (a != NULL) {
+			free(s->domain);
+			s->domain = a;
+		}
+	}
 	if (s->selector == NULL)
 		s->selector = xstrdup("");
 	if (s->algorithm == NULL)
@@ -293,7 +334,7 @@ static void dkimv_sig_from_lib(struct dkimv *v, struct dkimv_sig *s, DKIM_SIGINF
 {
 	struct dkimv_facts f = {0};
 	struct strbuf reason = STRBUF_INIT;
-	char *keyname = xasprintf("%s._domainkey.%s", s->selector, s->domain);
+	char *keyname = dkimv_key_name(s->selector, s->domain);
 
 	f.sigerror = dkim_sig_geterror(si);
 	f.flags = dkim_sig_getflags(si);
@@ -309,6 +350,30 @@ static void dkimv_sig_from_lib(struct dkimv *v, struct dkimv_sig *s, DKIM_SIGINF
 	s->result = dkimv_map(&f, &reason);
 	s->reason = strbuf_detach(&reason);
 	free(keyname);
+}
+
+/* l= (RFC 6376 8.2): the canonical body bytes after the first l are signed
+ * by nobody. Under the strict rule a signature that would pass with such
+ * bytes is "policy" instead, so it cannot carry DMARC. */
+static void dkimv_body_length_rule(struct dkimv *v, struct dkimv_sig *s, const char *value)
+{
+	char *c = dkimv_tag_value(value, "c");
+	const char *slash = c != NULL ? strchr(c, '/') : NULL;
+	bool relaxed = slash != NULL && strcasecmp(slash + 1, "relaxed") == 0;
+	unsigned long long total =
+	    relaxed ? dkimv_bodylen_relaxed(&v->bodylen) : dkimv_bodylen_simple(&v->bodylen);
+
+	free(c);
+	if (s->body_length < 0 || total <= (unsigned long long)s->body_length)
+		return;
+	s->unsigned_bytes = (long long)(total - (unsigned long long)s->body_length);
+	if (s->result != DKIMV_PASS || !v->lib->opts.body_length_strict)
+		return;
+	s->result = DKIMV_POLICY;
+	free(s->reason);
+	s->reason = xasprintf("body extends past l=: %lld of %llu canonical body bytes are "
+			      "not signed",
+			      s->unsigned_bytes, total);
 }
 
 /* Builds v->sigs; libopendkim's list (n entries) pairs with ours by index. */
@@ -334,6 +399,13 @@ static void dkimv_report(struct dkimv *v, DKIM_SIGINFO **lsigs, int n)
 			s->reason = xasprintf("verifier failed: %s", v->gave_up);
 		} else {
 			dkimv_sig_from_lib(v, s, lsigs[v->sh[i].lib_index], v->sh[i].lib_index);
+			dkimv_body_length_rule(v, s, v->sh[i].value);
+			if (s->result == DKIMV_NEUTRAL && idna_has_8bit(v->sh[i].value)) {
+				free(s->reason);
+				s->reason = xstrdup("the signature field holds UTF-8 (such as a d= "
+						    "in U-labels, RFC 8616), which libopendkim "
+						    "cannot verify");
+			}
 		}
 	}
 }
@@ -381,13 +453,8 @@ void dkimv_free(struct dkimv *v)
 		return;
 	if (v->d != NULL)
 		dkim_free(v->d);
-	for (i = 0; i < v->nsigs; i++) {
-		free(v->sigs[i].domain);
-		free(v->sigs[i].selector);
-		free(v->sigs[i].algorithm);
-		free(v->sigs[i].b_prefix);
-		free(v->sigs[i].reason);
-	}
+	for (i = 0; i < v->nsigs; i++)
+		dkimv_sig_clear(&v->sigs[i]);
 	free(v->sigs);
 	for (i = 0; i < v->nsh; i++)
 		free(v->sh[i].value);

@@ -23,6 +23,9 @@
  *	"\n" or "\r\n" line ends; bare LFs become CRLF (also when a CRLF is
  *	split across two chunks).
  *
+ *	A d= in UTF-8 (U-labels) is looked up, reported and aligned in its
+ *	A-label form (RFC 8616, util/idna.h).
+ *
  *	Every DKIM-Signature header field is reported, in header order, as one
  *	struct dkimv_sig. Results follow RFC 8601 section 2.7.1:
  *
@@ -38,7 +41,11 @@
  *	           opts.min_key_bits; a signature after the first
  *	           opts.max_signatures well-formed, non-rsa-sha1 ones, in header
  *	           order ("not verified: over the limit of N signatures", no key
- *	           lookup).
+ *	           lookup); with opts.body_length_strict, a signature that
+ *	           verified but whose canonicalized body goes on past its l=
+ *	           ("body extends past l=", RFC 6376 8.2: anyone can append to
+ *	           such a message). unsigned_bytes says how much is unsigned,
+ *	           under either rule.
  *	neutral    the signature field itself cannot be processed: syntax
  *	           error, a required tag missing or empty (v= a= b= bh= d= h= s=;
  *	           so pre-RFC 4871 drafts without v= land here), v= other than
@@ -103,6 +110,7 @@ struct dkimv_opts {
 	unsigned max_signatures; /* default (0) 5 */
 	unsigned min_key_bits;	 /* default (0) 1024 */
 	double dns_timeout;	 /* seconds; the resolver's own timeout bounds lookups */
+	bool body_length_strict; /* content past l= keeps a signature from passing */
 };
 
 struct dkimv_sig {
@@ -115,7 +123,15 @@ struct dkimv_sig {
 	char *reason;	  /* plain words */
 	bool testing;	  /* key has t=y */
 	long body_length; /* l= value, -1 if absent or malformed */
+	/* bytes of the canonicalized body after the first body_length: the
+	 * part no signature covers (0 when l= is absent or covers it all) */
+	long long unsigned_bytes;
 };
+
+/* A deep copy of src into dst (strings duplicated); dkimv_sig_clear()
+ * frees dst's strings and zeroes it. */
+void dkimv_sig_copy(struct dkimv_sig *dst, const struct dkimv_sig *src);
+void dkimv_sig_clear(struct dkimv_sig *s);
 
 struct dkimv_lib;
 struct dkimv;

@@ -131,3 +131,28 @@ long dkimv_body_length(const char *l)
 		return -1;
 	return (long)v;
 }
+
+static char *dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+void dkimv_sig_copy(struct dkimv_sig *dst, const struct dkimv_sig *src)
+{
+	*dst = *src;
+	dst->domain = dup_or_null(src->domain);
+	dst->selector = dup_or_null(src->selector);
+	dst->algorithm = dup_or_null(src->algorithm);
+	dst->b_prefix = dup_or_null(src->b_prefix);
+	dst->reason = dup_or_null(src->reason);
+}
+
+void dkimv_sig_clear(struct dkimv_sig *s)
+{
+	free(s->domain);
+	free(s->selector);
+	free(s->algorithm);
+	free(s->b_prefix);
+	free(s->reason);
+	memset(s, 0, sizeof(*s));
+}

@@ -50,14 +50,6 @@ static unsigned default_rand100(void *arg)
 	}
 }
 
-static const char *spf_name(enum spf_result r)
-{
-	static const char *const names[] = {"none",	"neutral",   "pass",	 "fail",
-					    "softfail", "temperror", "permerror"};
-
-	return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
-}
-
 /* Looks up _dmarc.<domain> TXT. LOOKUP_FOUND: *txt is the one record that
  * starts with v=DMARC1 (new string). LOOKUP_TEMPFAIL: *why says why. */
 static enum lookup_rc lookup_policy(struct resolver *r, const char *domain, char **txt,
@@ -165,7 +157,7 @@ static void align_spf(const struct dmarc_ctx *dc, const struct dmarc_input *in,
 	const char *mode = out->rec.aspf_strict ? "strict" : "relaxed";
 
 	if (in->spf_result != SPF_RESULT_PASS || in->spf_domain == NULL) {
-		strbuf_addf(why, "SPF %s%s%s (does not count)", spf_name(in->spf_result),
+		strbuf_addf(why, "SPF %s%s%s (does not count)", spf_result_name(in->spf_result),
 			    in->spf_domain ? " for " : "", in->spf_domain ? in->spf_domain : "");
 		return;
 	}
@@ -262,13 +254,10 @@ static void apply_policy(const struct dmarc_opts *opts, struct dmarc_outcome *ou
 	strbuf_addf(why, ", not sampled (pct=%d): %s", rec->pct, dmarc_policy_name(out->applied));
 }
 
-/* After discovery: parse, align, choose and apply the policy. */
-static void evaluate_record(const struct dmarc_ctx *dc, struct resolver *r,
-			    const struct dmarc_opts *opts, const struct dmarc_input *in,
-			    struct dmarc_outcome *out, struct strbuf *why)
+/* Discovery's last step: the record found must parse. */
+static void parse_record(struct dmarc_outcome *out, struct strbuf *why)
 {
 	struct am_err err = {""};
-	const char *tag = "p";
 
 	if (dmarc_record_parse(out->record, strlen(out->record), &out->rec, &err) != 0) {
 		out->result = DMARC_RESULT_PERMERROR;
@@ -277,45 +266,73 @@ static void evaluate_record(const struct dmarc_ctx *dc, struct resolver *r,
 		return;
 	}
 	out->have_record = true;
-	align_spf(dc, in, out, why);
-	align_dkim(dc, in, out, why);
-	if (out->rec.policy_fallback)
-		strbuf_adds(why, "; record has no valid policy, acting as p=none (RFC 7489 6.6.3)");
-	if (out->spf_aligned || out->dkim_aligned) {
-		out->result = DMARC_RESULT_PASS;
-		choose_policy(r, out, false, &tag, why);
-		out->applied = DMARC_POLICY_NONE;
-		strbuf_adds(why, "; DMARC pass");
-		return;
-	}
-	if (!choose_policy(r, out, true, &tag, why)) {
-		out->result = DMARC_RESULT_TEMPERROR;
-		out->policy = DMARC_POLICY_UNSET;
-		return;
-	}
-	out->result = DMARC_RESULT_FAIL;
-	if (strcmp(tag, "np") == 0)
-		strbuf_addf(why, "; %s does not exist", out->from_domain);
-	apply_policy(opts, out, tag, why);
 }
 
-void dmarc_evaluate(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
-		    const struct dmarc_input *in, struct dmarc_outcome *out)
+void dmarc_discover(const struct dmarc_ctx *dc, struct resolver *r, const char *from_domain,
+		    struct dmarc_outcome *out)
 {
 	struct strbuf why = STRBUF_INIT;
 
 	memset(out, 0, sizeof(*out));
 	out->rec.pct = 100;
 	out->result = DMARC_RESULT_NONE;
-	out->from_domain = in ? dmarc_name_normalize(in->from_domain) : NULL;
+	out->from_domain = dmarc_name_normalize(from_domain);
 	if (out->from_domain == NULL) {
 		strbuf_adds(&why, "no usable From domain");
 	} else {
 		out->org_domain = dmarc_org_domain(dc, out->from_domain);
 		if (discover(dc, r, out, &why))
-			evaluate_record(dc, r, opts, in, out, &why);
+			parse_record(out, &why);
 	}
 	out->reason = strbuf_detach(&why);
+}
+
+bool dmarc_needs_exists(const struct dmarc_outcome *out)
+{
+	const struct dmarc_record *rec = &out->rec;
+	enum dmarc_policy other = rec->sp != DMARC_POLICY_UNSET ? rec->sp : rec->p;
+
+	return out->have_record && strcmp(out->policy_domain, out->from_domain) != 0 &&
+	       rec->np != DMARC_POLICY_UNSET && rec->np != other;
+}
+
+void dmarc_judge(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
+		 const struct dmarc_input *in, struct dmarc_outcome *out)
+{
+	struct strbuf why = STRBUF_INIT;
+	const char *tag = "p";
+
+	if (!out->have_record)
+		return; /* discovery said it all */
+	free(out->reason);
+	out->reason = NULL;
+	align_spf(dc, in, out, &why);
+	align_dkim(dc, in, out, &why);
+	if (out->rec.policy_fallback)
+		strbuf_adds(&why,
+			    "; record has no valid policy, acting as p=none (RFC 7489 6.6.3)");
+	if (out->spf_aligned || out->dkim_aligned) {
+		out->result = DMARC_RESULT_PASS;
+		choose_policy(r, out, false, &tag, &why);
+		out->applied = DMARC_POLICY_NONE;
+		strbuf_adds(&why, "; DMARC pass");
+	} else if (!choose_policy(r, out, true, &tag, &why)) {
+		out->result = DMARC_RESULT_TEMPERROR;
+		out->policy = DMARC_POLICY_UNSET;
+	} else {
+		out->result = DMARC_RESULT_FAIL;
+		if (strcmp(tag, "np") == 0)
+			strbuf_addf(&why, "; %s does not exist", out->from_domain);
+		apply_policy(opts, out, tag, &why);
+	}
+	out->reason = strbuf_detach(&why);
+}
+
+void dmarc_evaluate(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
+		    const struct dmarc_input *in, struct dmarc_outcome *out)
+{
+	dmarc_discover(dc, r, in != NULL ? in->from_domain : NULL, out);
+	dmarc_judge(dc, r, opts, in, out);
 }
 
 void dmarc_outcome_clear(struct dmarc_outcome *out)

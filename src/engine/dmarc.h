@@ -6,8 +6,10 @@
  *	struct dmarc_ctx *dc = dmarc_ctx_new(AM_PSL_FILE, &err);   (shared)
  *	struct dmarc_input in = { .from_domain = ..., .spf_domain = ..., ... };
  *	struct dmarc_outcome out;
- *	dmarc_evaluate(dc, resolver, &opts, &in, &out);
+ *	dmarc_discover(dc, resolver, from_domain, &out);   (as soon as From is known)
+ *	dmarc_judge(dc, resolver, &opts, &in, &out);        (once SPF and DKIM are)
  *	dmarc_outcome_clear(&out);
+ *	(dmarc_evaluate() does both at once.)
  *
  * DESCRIPTION
  *	Looks up _dmarc.<from domain>, then _dmarc.<organizational domain>
@@ -23,8 +25,8 @@
  *	with v=DMARC1 but is unusable (e.g. p=bogus and no usable rua); there
  *	is no fallback to the organizational domain then. Alignment counts the
  *	SPF identity only when spf_result is pass, and only passing DKIM d=.
- *	Known limit: U-labels and A-labels of one IDN domain are compared as
- *	bytes (no IDNA conversion without libidn2 in the build).
+ *	Domains are expected in their A-label form (util/idna.h): the From
+ *	parser, SPF and DKIM deliver them so.
  *
  * OWNERSHIP
  *	The outcome owns its strings; dmarc_outcome_clear() frees them.
@@ -161,6 +163,23 @@ bool dmarc_record_is_dmarc(const char *txt, size_t len);
  * with empty labels aligns with nothing. */
 bool dmarc_aligned(const struct dmarc_ctx *dc, const char *a, const char *b, bool strict);
 
+/*
+ * Discovery: the record at _dmarc.<from_domain> or at the organizational
+ * domain, parsed (a record that does not parse is permerror). On return
+ * out->have_record is true, or out->result and out->reason say why there
+ * is no policy (none, temperror, permerror).
+ */
+void dmarc_discover(const struct dmarc_ctx *dc, struct resolver *r, const char *from_domain,
+		    struct dmarc_outcome *out);
+/* Whether judging may still need the np= existence check (A, AAAA, MX of
+ * the From domain): the record came from the organizational domain and
+ * np differs from the policy that applies otherwise. */
+bool dmarc_needs_exists(const struct dmarc_outcome *out);
+/* Alignment, the choice of p/sp/np (the existence check is the only DNS
+ * made here, and only for a failing message) and pct / t=y. Does nothing
+ * when discovery found no record. */
+void dmarc_judge(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
+		 const struct dmarc_input *in, struct dmarc_outcome *out);
 void dmarc_evaluate(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
 		    const struct dmarc_input *in, struct dmarc_outcome *out);
 void dmarc_outcome_clear(struct dmarc_outcome *out);

@@ -6,8 +6,12 @@
  */
 #include "config.h"
 
+#include <stdlib.h>
+#include <string.h>
+
 #include "engine/explain.h"
 #include "util/escape.h"
+#include "util/idna.h"
 #include "util/strbuf.h"
 
 static void explain_spf(struct strbuf *sb, const char *what, const struct spf_outcome *o)
@@ -53,6 +57,11 @@ static void explain_dkim(struct strbuf *sb, const struct verdict *v)
 			escape_add(sb, s->reason);
 			strbuf_adds(sb, ")");
 		}
+		if (s->unsigned_bytes > 0)
+			strbuf_addf(sb,
+				    "; it signs only the first %ld bytes of the body, %lld more "
+				    "bytes after them are not covered",
+				    s->body_length, s->unsigned_bytes);
 		strbuf_adds(sb, s->testing ? "; the key is in testing mode (t=y).\n" : ".\n");
 	}
 }
@@ -60,6 +69,7 @@ static void explain_dkim(struct strbuf *sb, const struct verdict *v)
 static void explain_dmarc(struct strbuf *sb, const struct verdict *v)
 {
 	const struct dmarc_outcome *d = &v->dmarc;
+	char *u;
 
 	if (v->author != AUTHOR_OK) {
 		strbuf_addf(sb, "Author: %s, so DMARC could not be evaluated.\n",
@@ -68,6 +78,12 @@ static void explain_dmarc(struct strbuf *sb, const struct verdict *v)
 	}
 	strbuf_adds(sb, "Author domain (From header): ");
 	escape_add(sb, v->header_from);
+	if ((u = idna_to_ulabel(v->header_from)) != NULL) {
+		strbuf_adds(sb, " (");
+		escape_add(sb, u);
+		strbuf_adds(sb, ")");
+		free(u);
+	}
 	strbuf_adds(sb, ".\n");
 	strbuf_addf(sb, "DMARC: %s", dmarc_result_name(d->result));
 	if (d->reason != NULL) {
@@ -97,21 +113,61 @@ static void explain_dmarc(struct strbuf *sb, const struct verdict *v)
 	}
 }
 
+static const char *explain_words(const char *key)
+{
+	static const struct {
+		const char *key, *words;
+	} t[] = {
+	    {"trusted_network", "the client is in policy.trusted_networks"},
+	    {"authenticated", "the sender authenticated (SMTP AUTH) and "
+			      "policy.skip_authenticated is true"},
+	    {"no_client_address", "there is no TCP client address (local submission)"},
+	    {"allow_network", "the client is in policy.allow_networks"},
+	    {"allow_domain", "the author domain is in policy.allow_domains"},
+	    {"monitor", "policy.mode is \"monitor\""},
+	};
+	size_t i;
+
+	for (i = 0; key != NULL && i < sizeof(t) / sizeof(t[0]); i++)
+		if (strcmp(t[i].key, key) == 0)
+			return t[i].words;
+	return key;
+}
+
+static void explain_action(struct strbuf *sb, const struct verdict *v)
+{
+	strbuf_addf(sb, "Action: %s", action_name(v->action));
+	if (v->reason != NULL)
+		strbuf_addf(sb, " (%s)", v->reason);
+	if (v->error != NULL)
+		strbuf_addf(sb, ", because of an internal error (%s) and policy.on_error",
+			    v->error);
+	if (v->override != NULL)
+		strbuf_addf(sb, ", because %s; enforcement would %s", explain_words(v->override),
+			    action_name(v->would));
+	if (v->smtp_rcode != NULL) {
+		strbuf_addf(sb, " with reply %s %s ", v->smtp_rcode, v->smtp_xcode);
+		escape_add(sb, v->smtp_text);
+	}
+	strbuf_adds(sb, ".\n");
+}
+
 char *explain_verdict(const struct verdict *v)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	explain_spf(&sb, "MAIL FROM", &v->spf);
-	explain_spf(&sb, "HELO", &v->spf_helo);
-	explain_dkim(&sb, v);
-	explain_dmarc(&sb, v);
-	strbuf_addf(&sb, "Action: %s", action_name(v->action));
-	if (v->reason != NULL)
-		strbuf_addf(&sb, " (%s)", v->reason);
-	if (v->smtp_rcode != NULL) {
-		strbuf_addf(&sb, " with reply %s %s ", v->smtp_rcode, v->smtp_xcode);
-		escape_add(&sb, v->smtp_text);
+	if (v->skipped) {
+		strbuf_addf(&sb, "Not checked, and no header added: %s.\n",
+			    explain_words(v->reason));
+	} else if (!v->checked) {
+		strbuf_adds(&sb, "Not checked: the message header passed limits.max_headers or "
+				 "limits.max_header_bytes.\n");
+	} else {
+		explain_spf(&sb, "MAIL FROM", &v->spf);
+		explain_spf(&sb, "HELO", &v->spf_helo);
+		explain_dkim(&sb, v);
+		explain_dmarc(&sb, v);
 	}
-	strbuf_adds(&sb, ".\n");
+	explain_action(&sb, v);
 	return strbuf_detach(&sb);
 }

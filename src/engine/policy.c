@@ -1,5 +1,5 @@
 /*
- * policy - from the checks' results to one action and SMTP reply
+ * policy - from the checks' results to the one action the MTA is told
  * (see policy.h)
  */
 #include "config.h"
@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "engine/policy.h"
+#include "util/addr.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -59,27 +60,34 @@ static void policy_set(struct verdict *v, enum action a, const char *reason)
 	v->reason = xstrdup(reason);
 }
 
-/* A temporary failure of a check that could have aligned with the author
- * domain: its result might have changed the DMARC outcome. */
+static void policy_clear_reply(struct verdict *v)
+{
+	free(v->smtp_rcode);
+	free(v->smtp_xcode);
+	free(v->smtp_text);
+	v->smtp_rcode = v->smtp_xcode = v->smtp_text = NULL;
+}
+
+/* A temporary failure of a check whose identity could have aligned with
+ * the author domain (under the record's aspf / adkim): its result might
+ * have changed the DMARC outcome. Other identities' temporary failures
+ * (a spoofer's own DNS) change nothing. */
 static bool policy_temp_could_align(const struct dmarc_ctx *dc, const struct verdict *v)
 {
-	char *org = dmarc_org_domain(dc, v->header_from);
-	bool could = false;
+	const struct dmarc_outcome *d = &v->dmarc;
 	size_t i;
 
-	if (v->spf.result == SPF_RESULT_TEMPERROR)
-		could = true;
-	for (i = 0; !could && i < v->n_dkim; i++) {
-		char *d;
+	if (v->spf.result == SPF_RESULT_TEMPERROR && v->spf.domain != NULL &&
+	    dmarc_aligned(dc, v->spf.domain, v->header_from, d->rec.aspf_strict))
+		return true;
+	for (i = 0; i < v->n_dkim; i++) {
+		const struct dkimv_sig *s = &v->dkim[i];
 
-		if (v->dkim[i].result != DKIMV_TEMPERROR || v->dkim[i].domain == NULL)
-			continue;
-		d = dmarc_org_domain(dc, v->dkim[i].domain);
-		could = d != NULL && org != NULL && strcmp(d, org) == 0;
-		free(d);
+		if (s->result == DKIMV_TEMPERROR && s->domain != NULL &&
+		    dmarc_aligned(dc, s->domain, v->header_from, d->rec.adkim_strict))
+			return true;
 	}
-	free(org);
-	return could;
+	return false;
 }
 
 static void policy_temperror(const struct config *cfg, struct verdict *v, const char *reason)
@@ -121,15 +129,12 @@ static void policy_author(const struct config *cfg, struct verdict *v)
 		policy_reply(v, cfg->tempfail_reply, NULL, NULL);
 }
 
-void policy_decide(const struct config *cfg, const struct dmarc_ctx *dc, struct verdict *v)
+/* Step 1 for a checked message: the DMARC outcome under policy.*. */
+static void policy_dmarc(const struct config *cfg, const struct dmarc_ctx *dc, struct verdict *v)
 {
 	const struct dmarc_outcome *d = &v->dmarc;
 	int act;
 
-	if (v->author != AUTHOR_OK) {
-		policy_author(cfg, v);
-		return;
-	}
 	switch (d->result) {
 	case DMARC_RESULT_TEMPERROR:
 		policy_temperror(cfg, v, "dmarc_temperror");
@@ -162,4 +167,87 @@ void policy_decide(const struct config *cfg, const struct dmarc_ctx *dc, struct 
 		policy_reply(v, cfg->reject_reply, v->header_from, dmarc_policy_name(d->policy));
 	else if (act == ACTION_TEMPFAIL)
 		policy_reply(v, cfg->tempfail_reply, v->header_from, NULL);
+}
+
+/* Step 4: which local override, if any, keeps the message from being
+ * refused. */
+static const char *policy_override(const struct config *cfg, const struct policy_in *in,
+				   const struct verdict *v)
+{
+	if (in->allow_net)
+		return "allow_network";
+	if (v->checked && v->author == AUTHOR_OK && v->header_from != NULL &&
+	    domainlist_match(&cfg->allow_domains, v->header_from))
+		return "allow_domain";
+	if (cfg->mode == MODE_MONITOR)
+		return "monitor";
+	return NULL;
+}
+
+void policy_decide(const struct config *cfg, const struct dmarc_ctx *dc, const struct policy_in *in,
+		   struct verdict *v)
+{
+	const char *error = in->error;
+
+	policy_clear_reply(v);
+	v->override = NULL;
+	v->error = NULL;
+	v->would = ACTION_ACCEPT;
+	/* 1. enforcement */
+	if (in->over_limit) {
+		policy_set(v, ACTION_REJECT, "header_limit");
+		policy_reply(v, "552 5.3.4 Message header exceeds the size limit", NULL, NULL);
+	} else if (v->author != AUTHOR_OK) {
+		policy_author(cfg, v);
+	} else {
+		policy_dmarc(cfg, dc, v);
+	}
+	/* 2. a hold the MTA cannot do */
+	if (error == NULL && v->action == ACTION_QUARANTINE && cfg->quarantine == QUARANTINE_HOLD &&
+	    in->no_hold)
+		error = "quarantine_unavailable";
+	/* 3. internal errors */
+	if (error != NULL) {
+		v->error = error;
+		policy_clear_reply(v);
+		v->action = cfg->on_error == ON_ERROR_ACCEPT ? ACTION_ACCEPT : ACTION_TEMPFAIL;
+		if (v->action == ACTION_TEMPFAIL)
+			policy_reply(v, "451 4.3.0 Temporary failure in message authentication",
+				     NULL, NULL);
+	}
+	/* 4. local overrides */
+	if (v->action != ACTION_ACCEPT && (v->override = policy_override(cfg, in, v)) != NULL) {
+		v->would = v->action;
+		v->action = ACTION_ACCEPT;
+		policy_clear_reply(v);
+	}
+}
+
+/* client_ip as an address, IPv4-mapped IPv6 as IPv4; false if it is none. */
+static bool policy_client(const char *client_ip, struct am_addr *a)
+{
+	if (client_ip == NULL || *client_ip == '\0' || !addr_parse(client_ip, a))
+		return false;
+	addr_unmap(a);
+	return true;
+}
+
+const char *policy_skip(const struct config *cfg, const char *client_ip, const char *auth_user)
+{
+	struct am_addr a;
+
+	if (!policy_client(client_ip, &a))
+		return "no_client_address";
+	if (netlist_match(&cfg->trusted_networks, &a))
+		return "trusted_network";
+	if (auth_user != NULL && *auth_user != '\0' && cfg->skip_authenticated)
+		return "authenticated";
+	return NULL;
+}
+
+bool policy_allow_net(const struct config *cfg, const char *client_ip)
+{
+	struct am_addr a;
+
+	return policy_client(client_ip, &a) && netlist_match(&cfg->allow_networks, &a);
 }

@@ -20,6 +20,8 @@
 #include <time.h>
 
 #include "engine/spf_impl.h"
+#include "util/clock.h"
+#include "util/idna.h"
 #include "util/xalloc.h"
 
 static enum spf_result check_host(struct spf_ctx *c, const char *domain, unsigned depth,
@@ -53,19 +55,11 @@ bool spf_count_void(struct spf_ctx *c, const char *name, enum spf_result *res)
 	return false;
 }
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Before each DNS-querying term: the 10-term limit and the time limit. */
 static bool count_term(struct spf_ctx *c, const char *domain, const char *term,
 		       enum spf_result *res)
 {
-	if (c->deadline > 0 && now() > c->deadline) {
+	if (c->deadline > 0 && clock_now() > c->deadline) {
 		spf_reason(c, "time limit of %u s exceeded at %s in the SPF record of %s",
 			   c->lim.time_limit, term, domain);
 		*res = SPF_RESULT_TEMPERROR;
@@ -286,6 +280,23 @@ static enum spf_result check_host(struct spf_ctx *c, const char *domain, unsigne
 	return res;
 }
 
+/* An identity's domain in its A-label form (RFC 8616): a new string, or
+ * NULL with *why set when a UTF-8 name is not a valid IDNA2008 name.
+ * ASCII names are used as given. */
+static char *spf_alabel(const char *d, const char **why)
+{
+	size_t len;
+	char *a;
+
+	if (idna_has_8bit(d))
+		return idna_to_alabel(d, why);
+	a = xstrdup(d != NULL ? d : "");
+	len = strlen(a);
+	if (len > 0 && a[len - 1] == '.')
+		a[len - 1] = '\0';
+	return a;
+}
+
 /* Runs one check of local@domain and fills out. */
 static void spf_run(struct resolver *r, const struct spf_limits *lim, const char *ip,
 		    const char *local, const char *domain, const char *helo, const char *receiver,
@@ -293,24 +304,30 @@ static void spf_run(struct resolver *r, const struct spf_limits *lim, const char
 {
 	static const struct spf_limits defaults = SPF_LIMITS_DEFAULT;
 	struct spf_ctx c;
-	char *dom = xstrdup(domain != NULL ? domain : "");
-	size_t len = strlen(dom);
+	const char *why = NULL, *helo_why = NULL;
+	char *dom = spf_alabel(domain, &why);
+	/* %{h}: the HELO name's A-label form when it has one */
+	char *helo_a = helo != NULL ? spf_alabel(helo, &helo_why) : NULL;
 
 	memset(&c, 0, sizeof(c));
 	memset(out, 0, sizeof(*out));
-	if (len > 0 && dom[len - 1] == '.')
-		dom[--len] = '\0';
+	if (dom == NULL)
+		dom = xstrdup(domain);
 	out->identity = xasprintf("%s@%s", local, dom);
-	out->domain = len > 0 ? xstrdup(dom) : NULL;
+	out->domain = dom[0] != '\0' ? xstrdup(dom) : NULL;
 	c.r = r;
 	c.lim = lim != NULL ? *lim : defaults;
 	c.sender = out->identity;
 	c.local = local;
 	c.sender_domain = dom;
-	c.helo = helo;
+	c.helo = helo_a != NULL ? helo_a : helo;
 	c.receiver = receiver;
-	c.deadline = c.lim.time_limit > 0 ? now() + c.lim.time_limit : 0;
-	if (ip == NULL || !addr_parse(ip, &c.ip)) {
+	c.deadline = c.lim.time_limit > 0 ? clock_now() + c.lim.time_limit : 0;
+	if (why != NULL) {
+		spf_reason(&c, "'%s' is not a valid internationalized domain name (%s)", domain,
+			   why);
+		out->result = SPF_RESULT_NONE;
+	} else if (ip == NULL || !addr_parse(ip, &c.ip)) {
 		spf_reason(&c, "client address '%s' is not an IP address", ip != NULL ? ip : "");
 		out->result = SPF_RESULT_NONE;
 	} else if (strlen(out->identity) > SPF_MAX_IDENTITY ||
@@ -328,6 +345,7 @@ static void spf_run(struct resolver *r, const struct spf_limits *lim, const char
 	out->reason = strbuf_detach(&c.reason);
 	free(c.p_domain);
 	free(c.p_name);
+	free(helo_a);
 	free(dom);
 }
 
@@ -362,7 +380,11 @@ void spf_check_helo(struct resolver *r, const struct spf_limits *lim, const char
 {
 	spf_run(r, lim, ip, "postmaster", helo, helo, receiver, out);
 	free(out->identity);
-	out->identity = xstrdup(helo != NULL ? helo : "");
+	/* the A-label when the HELO name was UTF-8, else the name as given */
+	if (idna_has_8bit(helo) && out->domain != NULL)
+		out->identity = xstrdup(out->domain);
+	else
+		out->identity = xstrdup(helo != NULL ? helo : "");
 }
 
 void spf_outcome_clear(struct spf_outcome *out)
@@ -374,12 +396,4 @@ void spf_outcome_clear(struct spf_outcome *out)
 	free(out->explanation);
 	free(out->reason);
 	memset(out, 0, sizeof(*out));
-}
-
-const char *spf_result_name(enum spf_result res)
-{
-	static const char *const names[] = {"none",	"neutral",   "pass",	 "fail",
-					    "softfail", "temperror", "permerror"};
-
-	return (unsigned)res < sizeof(names) / sizeof(names[0]) ? names[res] : "unknown";
 }

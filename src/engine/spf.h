@@ -25,6 +25,9 @@
  *	"unknown"); lim may be NULL for SPF_LIMITS_DEFAULT. An identity
  *	whose domain is not a valid multi-label name (domain literal, empty
  *	or over-long label) gives "none" without any lookup (RFC 7208 4.3).
+ *	A MAIL FROM domain or HELO name in UTF-8 (SMTPUTF8) is checked, and
+ *	reported in domain and identity, in its A-label form (RFC 8616); one
+ *	that is not a valid IDNA2008 name gives "none" without any lookup.
  *	A check makes at most about 10 * (1 + 10) lookups plus one for exp=,
  *	each bounded by the resolver's timeout.
  *

@@ -19,15 +19,6 @@ struct verdict *verdict_new(void)
 	return xcalloc(1, sizeof(struct verdict));
 }
 
-static void verdict_sig_clear(struct dkimv_sig *s)
-{
-	free(s->domain);
-	free(s->selector);
-	free(s->algorithm);
-	free(s->b_prefix);
-	free(s->reason);
-}
-
 void verdict_free(struct verdict *v)
 {
 	size_t i;
@@ -37,7 +28,7 @@ void verdict_free(struct verdict *v)
 	spf_outcome_clear(&v->spf);
 	spf_outcome_clear(&v->spf_helo);
 	for (i = 0; i < v->n_dkim; i++)
-		verdict_sig_clear(&v->dkim[i]);
+		dkimv_sig_clear(&v->dkim[i]);
 	free(v->dkim);
 	free(v->header_from);
 	dmarc_outcome_clear(&v->dmarc);

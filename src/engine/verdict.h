@@ -37,20 +37,35 @@ enum author_status {
 };
 
 struct verdict {
+	/* false when no check ran: the message was skipped (skipped true,
+	 * reason says why) or its header passed limits.max_headers or
+	 * max_header_bytes (reason "header_limit") */
+	bool checked;
+	bool skipped;		     /* not ours to check: no header, nothing to log but a skip */
 	struct spf_outcome spf;	     /* MAIL FROM identity (postmaster@HELO if null) */
 	struct spf_outcome spf_helo; /* HELO identity */
 	struct dkimv_sig *dkim;	     /* every signature seen */
 	size_t n_dkim;
 	enum author_status author;
-	char *header_from; /* author domain, or NULL */
+	char *header_from; /* author domain (A-label form), or NULL */
 	struct dmarc_outcome dmarc;
 
+	/* What the MTA is told to do, after the local policy (policy.h). When
+	 * the local policy kept a message from being refused, override says
+	 * which part ("allow_network", "allow_domain", "monitor") and would
+	 * what enforcement would have done. error is an internal failure
+	 * that decided the action ("quarantine_unavailable", ...). The three
+	 * point to static text or are NULL. */
 	enum action action;
+	enum action would;
+	const char *override;
+	const char *error;
 	char *smtp_rcode; /* "550", for reject/tempfail */
 	char *smtp_xcode; /* "5.7.26" */
 	char *smtp_text;
 	char *reason;	   /* short key for logs: "dmarc_reject", ... */
-	char *authres;	   /* Authentication-Results value (no field name) */
+	char *authres;	   /* Authentication-Results value (no field name), or
+			    * NULL when none is to be added (skipped) */
 	char *explanation; /* plain language, one sentence a line */
 };
 

@@ -3,15 +3,18 @@
  *
  * SYNOPSIS
  *	authmilter-check -c FILE --ip ADDR --helo NAME --mail-from ADDR
- *	                 [--rcpt ADDR]... [--json] [MESSAGE|-]
+ *	                 [--rcpt ADDR]... [--auth USER] [--json] [MESSAGE|-]
  *
  * DESCRIPTION
  *	Computes the verdict the milter would compute for the message and
- *	envelope given, with the same engine and configuration, and prints
- *	the Authentication-Results header, the action, the SMTP reply and an
- *	explanation (or, with --json, one JSON object). --mail-from "" is the
- *	null sender. --pct-draw N (0..99) fixes the DMARC pct sampling draw,
- *	for tests.
+ *	envelope given, with the same engine, configuration and local policy
+ *	(allowlists, monitor mode, limits, skips), and prints the
+ *	Authentication-Results header, the action, the SMTP reply and an
+ *	explanation (or, with --json, one JSON object): what the daemon would
+ *	do with an MTA that can hold messages. --mail-from "" is the null
+ *	sender; --auth USER makes it an authenticated submission
+ *	({auth_authen}). --pct-draw N (0..99) fixes the DMARC pct sampling
+ *	draw, for tests.
  *
  * DIAGNOSTICS
  *	Exit 0 when a verdict was produced, 2 for usage or configuration
@@ -33,7 +36,7 @@
 #define CHECK_MAX_HEADER (16u * 1024 * 1024)
 
 struct check_args {
-	const char *config, *ip, *helo, *mail_from, *input;
+	const char *config, *ip, *helo, *mail_from, *auth, *input;
 	const char **rcpts;
 	size_t n_rcpts;
 	bool json;
@@ -43,7 +46,7 @@ struct check_args {
 static void usage(void)
 {
 	fprintf(stderr, "usage: authmilter-check -c FILE --ip ADDR --helo NAME --mail-from ADDR "
-			"[--rcpt ADDR]... [--json] [--pct-draw N] [MESSAGE|-]\n");
+			"[--rcpt ADDR]... [--auth USER] [--json] [--pct-draw N] [MESSAGE|-]\n");
 }
 
 static int check_usage(const char *msg)
@@ -55,15 +58,12 @@ static int check_usage(const char *msg)
 
 static int check_parse(int argc, char **argv, struct check_args *a)
 {
-	static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
-					     {"ip", required_argument, NULL, 'i'},
-					     {"helo", required_argument, NULL, 'h'},
-					     {"mail-from", required_argument, NULL, 'f'},
-					     {"rcpt", required_argument, NULL, 'r'},
-					     {"json", no_argument, NULL, 'j'},
-					     {"pct-draw", required_argument, NULL, 'p'},
-					     {"help", no_argument, NULL, 'H'},
-					     {NULL, 0, NULL, 0}};
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'}, {"ip", required_argument, NULL, 'i'},
+	    {"helo", required_argument, NULL, 'h'},   {"mail-from", required_argument, NULL, 'f'},
+	    {"rcpt", required_argument, NULL, 'r'},   {"auth", required_argument, NULL, 'a'},
+	    {"json", no_argument, NULL, 'j'},	      {"pct-draw", required_argument, NULL, 'p'},
+	    {"help", no_argument, NULL, 'H'},	      {NULL, 0, NULL, 0}};
 	unsigned char buf[16];
 	char *end;
 	int c;
@@ -86,6 +86,9 @@ static int check_parse(int argc, char **argv, struct check_args *a)
 			break;
 		case 'r':
 			a->rcpts[a->n_rcpts++] = optarg;
+			break;
+		case 'a':
+			a->auth = optarg;
 			break;
 		case 'j':
 			a->json = true;
@@ -120,7 +123,7 @@ static unsigned check_fixed_draw(void *arg)
 
 static int check_run(struct engine *eng, const struct check_args *a)
 {
-	struct envelope env = {a->ip, a->helo, a->mail_from, a->rcpts, a->n_rcpts};
+	struct envelope env = {a->ip, a->helo, a->mail_from, a->rcpts, a->n_rcpts, a->auth, false};
 	FILE *fp = strcmp(a->input, "-") == 0 ? stdin : fopen(a->input, "rb");
 	struct am_err err = {""};
 	struct message *m;
@@ -131,7 +134,7 @@ static int check_run(struct engine *eng, const struct check_args *a)
 		return 3;
 	}
 	m = message_new(eng, &env);
-	rc = msgread_feed(fp, m, CHECK_MAX_HEADER, &err);
+	rc = message_skip(m) != NULL ? 0 : msgread_feed(fp, m, CHECK_MAX_HEADER, &err);
 	if (fp != stdin)
 		fclose(fp);
 	if (rc != 0) {
@@ -149,6 +152,7 @@ int main(int argc, char **argv)
 	struct check_args a;
 	struct am_err err = {""};
 	struct config *cfg;
+	struct dmarc_ctx *psl;
 	struct engine *eng;
 	int rc;
 
@@ -164,7 +168,8 @@ int main(int argc, char **argv)
 		free(a.rcpts);
 		return 2;
 	}
-	eng = engine_new(cfg, &err);
+	psl = dmarc_ctx_new(AM_PSL_FILE, &err);
+	eng = psl != NULL ? engine_new(cfg, psl, &err) : NULL;
 	config_unref(cfg);
 	if (eng == NULL) {
 		fprintf(stderr, "authmilter-check: %s\n", err.msg);

@@ -56,7 +56,8 @@ static void json_dkim(struct strbuf *sb, const struct verdict *v)
 		json_kv(sb, "result", dkimv_result_name(s->result), false);
 		json_kv(sb, "reason", s->reason, false);
 		strbuf_addf(sb, ", \"testing\": %s", s->testing ? "true" : "false");
-		strbuf_addf(sb, ", \"body_length\": %ld}", s->body_length);
+		strbuf_addf(sb, ", \"body_length\": %ld", s->body_length);
+		strbuf_addf(sb, ", \"unsigned_bytes\": %lld}", s->unsigned_bytes);
 	}
 	strbuf_adds(sb, "]");
 }
@@ -99,16 +100,26 @@ static void output_json(FILE *fp, const struct verdict *v)
 {
 	struct strbuf sb = STRBUF_INIT;
 	char *reply = output_reply(v);
-	char *ar = xasprintf("Authentication-Results:%s", v->authres);
+	char *ar = v->authres != NULL ? xasprintf("Authentication-Results:%s", v->authres) : NULL;
 
 	strbuf_adds(&sb, "{");
-	json_kv(&sb, "author", author_status_name(v->author), true);
-	json_spf(&sb, "spf", &v->spf, true);
-	json_spf(&sb, "spf_helo", &v->spf_helo, false);
-	json_dkim(&sb, v);
-	json_dmarc(&sb, v);
+	json_kv(&sb, "author", v->checked ? author_status_name(v->author) : NULL, true);
+	strbuf_addf(&sb, ", \"checked\": %s, \"skipped\": %s", v->checked ? "true" : "false",
+		    v->skipped ? "true" : "false");
+	if (v->checked) {
+		json_spf(&sb, "spf", &v->spf, true);
+		json_spf(&sb, "spf_helo", &v->spf_helo, false);
+		json_dkim(&sb, v);
+		json_dmarc(&sb, v);
+	} else {
+		strbuf_adds(&sb,
+			    ", \"spf\": null, \"spf_helo\": null, \"dkim\": [], \"dmarc\": null");
+	}
 	json_kv(&sb, "action", action_name(v->action), false);
 	json_kv(&sb, "reason", v->reason, false);
+	json_kv(&sb, "would", v->override != NULL ? action_name(v->would) : NULL, false);
+	json_kv(&sb, "override", v->override, false);
+	json_kv(&sb, "error", v->error, false);
 	json_kv(&sb, "smtp_reply", reply, false);
 	json_kv(&sb, "authentication_results", ar, false);
 	json_kv(&sb, "explanation", v->explanation, false);
@@ -126,8 +137,16 @@ static void output_text(FILE *fp, const struct verdict *v)
 
 	if (reply != NULL)
 		escape_add(&sb, reply);
-	fprintf(fp, "Authentication-Results:%s\n\n", v->authres);
-	fprintf(fp, "action: %s (%s)\n", action_name(v->action), v->reason ? v->reason : "-");
+	if (v->authres != NULL)
+		fprintf(fp, "Authentication-Results:%s\n\n", v->authres);
+	else
+		fprintf(fp, "Authentication-Results: none added\n\n");
+	fprintf(fp, "action: %s (%s", action_name(v->action), v->reason ? v->reason : "-");
+	if (v->override != NULL)
+		fprintf(fp, "; override=%s would=%s", v->override, action_name(v->would));
+	if (v->error != NULL)
+		fprintf(fp, "; error=%s", v->error);
+	fprintf(fp, ")\n");
 	fprintf(fp, "smtp reply: %s\n\n", reply != NULL ? strbuf_str(&sb) : "-");
 	fputs(v->explanation, fp);
 	strbuf_free(&sb);

@@ -66,7 +66,8 @@ static void engines_init(void)
 		struct config *cfg = config_parse(configs[i], "fuzz_engine", &err);
 
 		FUZZ_CHECK(cfg != NULL, "config %zu: %s", i, err.msg);
-		engines[i] = engine_new_with_resolver(cfg, fuzz_dns_resolver(), &err);
+		engines[i] = engine_new_with_resolver(cfg, dmarc_ctx_new(AM_PSL_FILE, &err),
+						      fuzz_dns_resolver(), &err);
 		FUZZ_CHECK(engines[i] != NULL, "engine %zu: %s", i, err.msg);
 		engine_set_random(engines[i], fuzz_rand100, NULL);
 		config_unref(cfg);
@@ -136,6 +137,18 @@ static void check_verdict(struct message *m, const struct verdict *v)
 
 	FUZZ_CHECK(v->action >= ACTION_ACCEPT && v->action <= ACTION_TEMPFAIL, "action %d",
 		   (int)v->action);
+	if (v->skipped) {
+		/* not ours to check (trusted network, no client address) */
+		FUZZ_CHECK(v->action == ACTION_ACCEPT && v->reason != NULL && v->authres == NULL &&
+			       !v->checked && message_skip(m) != NULL,
+			   "skipped message with action %s", action_name(v->action));
+		return;
+	}
+	FUZZ_CHECK(message_skip(m) == NULL, "a skip without a skipped verdict");
+	if (v->override != NULL)
+		FUZZ_CHECK(v->action == ACTION_ACCEPT && v->would != ACTION_ACCEPT,
+			   "override %s with action %s would %s", v->override,
+			   action_name(v->action), action_name(v->would));
 	FUZZ_CHECK(v->spf.result <= SPF_RESULT_PERMERROR, "spf %d", (int)v->spf.result);
 	FUZZ_CHECK(v->spf_helo.result <= SPF_RESULT_PERMERROR, "spf_helo %d",
 		   (int)v->spf_helo.result);

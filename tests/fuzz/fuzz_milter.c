@@ -69,7 +69,8 @@ static void milter_init(void)
 	setlogmask(LOG_UPTO(LOG_EMERG));
 	cfg = config_parse(config_text, "fuzz_milter", &err);
 	FUZZ_CHECK(cfg != NULL, "config: %s", err.msg);
-	eng = engine_new_with_resolver(cfg, fuzz_dns_resolver(), &err);
+	eng = engine_new_with_resolver(cfg, dmarc_ctx_new(AM_PSL_FILE, &err), fuzz_dns_resolver(),
+				       &err);
 	FUZZ_CHECK(eng != NULL, "engine: %s", err.msg);
 	engine_set_random(eng, fuzz_rand100, NULL);
 	config_unref(cfg);

@@ -3,9 +3,11 @@
 
   dkimkeys.py genkey rsa BITS PRIVFILE      prints the DNS record "v=DKIM1; k=rsa; p=..."
   dkimkeys.py genkey ed25519 PRIVFILE       prints "v=DKIM1; k=ed25519; p=..."
-  dkimkeys.py sign PRIVFILE DOMAIN SELECTOR ALG [HEADERS] < message > signed
+  dkimkeys.py sign PRIVFILE DOMAIN SELECTOR ALG [HEADERS] [--length] < message > signed
       ALG rsa-sha256 | rsa-sha1 | ed25519-sha256; HEADERS comma-separated
-      (default from,to,subject,date,message-id). The signature is prepended.
+      (default from,to,subject,date,message-id); --length adds l= (the
+      whole body as signed). DOMAIN may be UTF-8 (d= in U-labels). The
+      signature is prepended.
 Keys are generated fresh on every run; none is kept in the repository.
 """
 import base64
@@ -33,6 +35,8 @@ def genkey(kind, args):
 
 
 def sign(args):
+    length = '--length' in args
+    args = [a for a in args if a != '--length']
     path, domain, selector, alg = args[:4]
     headers = (args[4] if len(args) > 4 else 'from,to,subject,date,message-id').split(',')
     msg = sys.stdin.buffer.read()
@@ -40,7 +44,8 @@ def sign(args):
         key = f.read()
     sig = dkim.sign(msg, selector.encode(), domain.encode(), key,
                     include_headers=[h.encode() for h in headers],
-                    signature_algorithm=alg.encode(), canonicalize=(b'relaxed', b'relaxed'))
+                    signature_algorithm=alg.encode(), canonicalize=(b'relaxed', b'relaxed'),
+                    length=length)
     sys.stdout.buffer.write(sig + msg)
 
 

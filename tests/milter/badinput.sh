@@ -32,16 +32,16 @@ ml_log "log: 2000-byte HELO and MAIL FROM needing escapes: one whole line, value
 
 ml_lua "1000 headers checked; 1001 and 10,000 refused 552 5.3.4" manyheaders.lua
 ml_log "log: 1000 headers" HDR-1000 action=accept
-ml_log "log: 1001 headers" HDR-1001 action=reject error=header_limit '!spf'
-ml_log "log: 10,000 headers" HDR-10000 action=reject error=header_limit
+ml_log "log: 1001 headers" HDR-1001 action=reject reason=header_limit '!error' '!spf'
+ml_log "log: 10,000 headers" HDR-10000 action=reject reason=header_limit '!error'
 
 ml_py "header bytes: 100 KB header, exactly 1 MiB, 1 MiB + 1, 17/18 x 60 KB, over-size packet" \
 	bigheaders.py
 ml_log "log: a 100 KB header (Postfix header_size_limit) is checked" BIG-100K action=accept
 ml_log "log: header section of exactly max_header_bytes is checked" BIG-EXACT action=accept
-ml_log "log: one byte over max_header_bytes: 552" BIG-OVER1 action=reject error=header_limit
+ml_log "log: one byte over max_header_bytes: 552" BIG-OVER1 action=reject reason=header_limit '!error'
 ml_log "log: 17 x 60 KB headers" BIG-MANY-UNDER action=accept
-ml_log "log: 18 x 60 KB headers: 552" BIG-MANY-OVER action=reject error=header_limit
+ml_log "log: 18 x 60 KB headers: 552" BIG-MANY-OVER action=reject reason=header_limit '!error'
 ml_nolog "log: no verdict for the message whose connection was dropped" BIG-PACKET
 ml_log "log: next connection after the dropped one" BIG-AFTER action=accept
 am_ok "log: the oversized packet is named as a protocol violation" \

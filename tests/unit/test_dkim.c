@@ -364,7 +364,7 @@ static int api_setup(void **state)
 {
 	static const char *ns = "127.0.0.1@1"; /* nothing answers: no lookup may happen */
 	struct resolver_opts ro = {&ns, 1, 0.5, true, 0};
-	struct dkimv_opts opts = {0, 0, 0.5};
+	struct dkimv_opts opts = {0, 0, 0.5, true};
 	struct am_err err;
 	struct api_fixture *fx = xcalloc(1, sizeof(*fx));
 
