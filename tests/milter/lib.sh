@@ -4,7 +4,8 @@
 #
 #   ml_start                  DNS server on $ML_ZONE (default zone below plus
 #                             $ML_ZONE_EXTRA), config (plus $ML_POLICY inside
-#                             policy = {} and $ML_CONF at top level), daemon
+#                             policy = {}, where trusted_networks is [] unless
+#                             it sets it, and $ML_CONF at top level), daemon
 #                             in the foreground with stderr in $ML_LOG;
 #                             sets ML_PORT, ML_PID; stopped at exit
 #   ml_lua DESC SCRIPT [NAME=VALUE...]
@@ -73,7 +74,7 @@ debug = true;
 shutdown_timeout = 2;
 dns = { nameservers = ["127.0.0.1@$AM_DNS_PORT"]; timeout = $ML_DNS_TIMEOUT; };
 policy = {
-  trusted_networks = [];
+  $(case $ML_POLICY in *trusted_networks*) ;; *) echo "trusted_networks = [];" ;; esac)
   $ML_POLICY
 };
 $ML_CONF
