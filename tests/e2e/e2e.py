@@ -22,6 +22,9 @@
       the template's Message-ID line: "Message-ID: <%N%@TAG>" with %N% replaced).
       Writes "k session seq code text" per message to OUT, in sending order
       per session. Exits 1 if any session failed to talk SMTP at all.
+  e2e.py utf8send PORT IP MAILFROM FILE
+      one message from address IP with MAIL FROM:<MAILFROM> SMTPUTF8 (MAILFROM
+      may be UTF-8); prints "CODE TEXT" of the final reply
   e2e.py binom N P CONF              the two-sided CONF interval [lo, hi] of a
                                      Binomial(N, P) count
   e2e.py mixsend PORT OUT SESSIONS PER DELAY MODE KIND...
@@ -299,6 +302,31 @@ def smtp_one(s, mailfrom, data):
     except (OSError, smtplib.SMTPException):
         return code, text, False
     return code, text, True
+
+
+def cmd_utf8send(port, ip, mailfrom, path):
+    """One message with MAIL FROM ... SMTPUTF8 (MAILFROM may be UTF-8):
+    prints "CODE TEXT" of the reply to the end of DATA (or to MAIL)."""
+    s, code, text = smtp_open(port, ip, 30)
+    if s is None:
+        print(code, text)
+        return 1
+    if not s.has_extn('smtputf8'):
+        print(0, 'no SMTPUTF8 in the EHLO reply')
+        return 1
+    with open(path, 'rb') as f:
+        data = f.read()
+    try:
+        s.sendmail(mailfrom, ['user@example.org'], data, mail_options=['SMTPUTF8'])
+        code, text = 250, 'ok'
+    except smtplib.SMTPResponseException as e:
+        code, text = e.smtp_code, e.smtp_error.decode('utf-8', 'replace')
+    except smtplib.SMTPRecipientsRefused as e:
+        code, text = list(e.recipients.values())[0]
+        text = text.decode('utf-8', 'replace')
+    s.close()
+    print(code, ' '.join(str(text).split()))
+    return 0
 
 
 def mix_session(port, kind, sid, ks, delay, hold, barrier, out, lock):

@@ -31,6 +31,8 @@
 #   e2e_forget PID            drop a process already waited for from the list
 #                             stopped at exit (its PID may be reused by then)
 # Optional settings, read when the files are written (unset: the defaults):
+#   E2E_ZONE_EXTRA      more zone lines (name TAB type TAB rdata) for e2e_dns
+#   E2E_KEY_DOMAINS     more domains whose selector e2e holds the test key
 #   E2E_MILTER_EXTRA    more top-level lines for milter.conf (e.g. "limits = {...};")
 #   E2E_PF_MAIN_EXTRA   "name = value" lines for Postfix's main.cf (postconf -e)
 #   E2E_SMTPD_MAXPROC   the smtpd service's process limit in master.cf
@@ -122,7 +124,10 @@ e2e_dns() {
 			printf '%s\tTXT\t%s\n' "$d" "$spf"
 		done
 		printf 'mail.sender.example\tTXT\t%s\n' "$spf"
-		printf 'e2e._domainkey.pass.example\tTXT\t"%s"\n' "$key"
+		for d in pass.example ${E2E_KEY_DOMAINS:-}; do
+			printf 'e2e._domainkey.%s\tTXT\t"%s"\n' "$d" "$key"
+		done
+		[ -z "${E2E_ZONE_EXTRA:-}" ] || printf '%s\n' "$E2E_ZONE_EXTRA"
 		printf '_dmarc.pass.example\tTXT\t"v=DMARC1; p=reject"\n'
 		printf '_dmarc.reject.example\tTXT\t"v=DMARC1; p=reject"\n'
 		printf '_dmarc.quar.example\tTXT\t"v=DMARC1; p=quarantine"\n'
