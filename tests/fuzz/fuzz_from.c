@@ -5,7 +5,9 @@
  *	Feeds the input to from_parse_n() (bytes, NUL allowed) and, when it has
  *	no NUL, to from_parse() too, and checks what from.h promises: a status
  *	in range; a domain exactly when the status is FROM_OK or
- *	FROM_MULTI_SAME_DOMAIN, lower case, non-empty, without a trailing dot;
+ *	FROM_MULTI_SAME_DOMAIN, in A-label form (printable ASCII, lower case,
+ *	non-empty, labels of 1..63 octets, at most 253, no trailing dot), and
+ *	so is every address's domain;
  *	one address for FROM_OK, every address's domain equal to it for
  *	FROM_MULTI_SAME_DOMAIN; the address limit; an input with a NUL is
  *	unparseable; both entry points agree.
@@ -16,6 +18,27 @@
 
 #include "engine/from.h"
 #include "fuzz.h"
+
+/* A domain as from.h promises it: the A-label form (util/idna.h). */
+static void check_alabel(const char *d)
+{
+	size_t i, label = 0, len = strlen(d);
+
+	FUZZ_CHECK(len > 0 && len <= 253, "domain of %zu octets", len);
+	for (i = 0; i <= len; i++) {
+		unsigned char c = i < len ? (unsigned char)d[i] : '.';
+
+		if (c == '.') {
+			FUZZ_CHECK(label > 0 && label <= 63, "label of %zu octets in \"%s\"", label,
+				   d);
+			label = 0;
+			continue;
+		}
+		FUZZ_CHECK(c > ' ' && c < 0x7f && !(c >= 'A' && c <= 'Z'),
+			   "byte 0x%02x in domain \"%s\"", c, d);
+		label++;
+	}
+}
 
 static void check_result(const struct from_result *fr)
 {
@@ -32,13 +55,14 @@ static void check_result(const struct from_result *fr)
 		len = strlen(fr->domain);
 		FUZZ_CHECK(len > 0, "empty domain");
 		FUZZ_CHECK(fr->domain[len - 1] != '.', "trailing dot in \"%s\"", fr->domain);
-		for (i = 0; i < len; i++)
-			FUZZ_CHECK(!(fr->domain[i] >= 'A' && fr->domain[i] <= 'Z'),
-				   "upper case in \"%s\"", fr->domain);
 	} else {
 		FUZZ_CHECK(fr->domain == NULL, "status %s with domain \"%s\"",
 			   from_status_name(fr->status), fr->domain);
 	}
+	for (i = 0; i < fr->n_addresses; i++)
+		check_alabel(fr->domains[i]);
+	if (fr->domain != NULL)
+		check_alabel(fr->domain);
 	FUZZ_CHECK(fr->n_addresses <= FROM_MAX_ADDRESSES, "%zu addresses", fr->n_addresses);
 	if (fr->status == FROM_OK)
 		FUZZ_CHECK(fr->n_addresses == 1, "FROM_OK with %zu addresses", fr->n_addresses);

@@ -40,6 +40,8 @@ static void test_defaults(void **state)
 	assert_true(cfg->skip_authenticated);
 	assert_int_equal(cfg->max_connections, 1000);
 	assert_int_equal(cfg->idle_timeout, 7210);
+	assert_int_equal(cfg->negotiate_timeout, 10);
+	assert_int_equal(cfg->dkim_body_length, DKIM_BODY_LENGTH_STRICT);
 	assert_int_equal(cfg->trusted_networks.n, 2);
 	{
 		struct am_addr lo;
@@ -136,12 +138,36 @@ static const struct {
     {"policy = { quarantine_header = \"X-Spam-Flag YES\"; };\n",
      "policy.quarantine_header: \"X-Spam-Flag YES\" is not \"Name: value\""},
     {"policy = { mode = \"warn\"; };\n", "policy.mode: \"warn\" is not one of"},
+    {"policy = { allow_domains = [\"\xe2\x98\x83.example\"]; };\n",
+     "policy.allow_domains: \"\xe2\x98\x83.example\" is not a valid domain name"},
+    {"policy = { allow_domains = [\"a..example\"]; };\n",
+     "policy.allow_domains: \"a..example\" is not a valid domain name (empty label)"},
+    {"dkim = { body_length = \"ignore\"; };\n", "dkim.body_length: \"ignore\" is not one of"},
+    {"limits = { negotiate_timeout = 0; };\n", "limits.negotiate_timeout: 0 is out of range"},
     {"policy = { quarantine = \"discard\"; };\n", "policy.quarantine: \"discard\" is not"},
     {"socket_mode = \"0666\";\n", "socket_mode: must not give access to others"},
     {"socket_mode = \"660\";\n", "socket_mode: expected an octal mode string"},
     {"syslog_facility = \"kern\";\n", "syslog_facility: \"kern\" is not one of"},
     {"limits = { max_headers = 5; };\n", "limits.max_headers: 5 is out of range"},
 };
+
+/* Domains of allow_domains are kept, and matched, in their A-label form. */
+static void test_allow_domains_idn(void **state)
+{
+	struct am_err err = {""};
+	struct config *cfg = config_parse("policy = { allow_domains = [\"B\xc3\xbc"
+					  "cher.Example.\", "
+					  "\"xn--strae-oqa.example\"]; };\n",
+					  "t.conf", &err);
+
+	assert_non_null(cfg);
+	assert_string_equal(cfg->allow_domains.v[0], "xn--bcher-kva.example");
+	assert_string_equal(cfg->allow_domains.v[1], "xn--strae-oqa.example");
+	assert_true(domainlist_match(&cfg->allow_domains, "news.xn--bcher-kva.example"));
+	assert_true(domainlist_match(&cfg->allow_domains, "XN--STRAE-OQA.example"));
+	assert_false(domainlist_match(&cfg->allow_domains, "bucher.example"));
+	config_unref(cfg);
+}
 
 static void test_errors(void **state)
 {
@@ -192,7 +218,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_defaults),	 cmocka_unit_test(test_values),
 	    cmocka_unit_test(test_errors),	 cmocka_unit_test(test_sample_file),
-	    cmocka_unit_test(test_missing_file),
+	    cmocka_unit_test(test_missing_file), cmocka_unit_test(test_allow_domains_idn),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
