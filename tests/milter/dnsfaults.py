@@ -8,12 +8,13 @@
       header is inserted that holds every AR_TOKEN (e.g. "dmarc=temperror").
   dnsfaults.py budget KEYFILE BUDGET MARGIN
       the per-message time budget (limits.message_time = BUDGET): a message
-      whose 5 DKIM keys (looked up at end of headers) and SPF records (end
-      of message) all time out is answered 451 4.4.3 in BUDGET - 0.5 ..
-      BUDGET + MARGIN seconds (wall time at the client, from MAIL FROM to
-      the reply), and so is one without signatures whose SPF (MAIL FROM,
-      HELO) and DMARC lookups time out; while the first is stuck in DNS a
-      second connection's normal message is accepted within 1 s.
+      whose 5 DKIM keys (looked up at end of headers, after its DMARC
+      record) and SPF records (end of message) all time out is answered
+      451 4.4.3 in BUDGET - 0.5 .. BUDGET + MARGIN seconds (wall time at the
+      client, from MAIL FROM to the reply), and so is one without
+      signatures whose DMARC (end of headers) and SPF (MAIL FROM, HELO)
+      lookups time out; while the first is stuck in DNS a second
+      connection's normal message is accepted within 1 s.
 Zone names: see tests/milter/dnsfaults.sh. Prints "# ..." diagnostics; the
 exit status is the number of failed checks (0 = all good).
 """
@@ -126,8 +127,8 @@ def budget_case(keyfile, budget, margin):
         print("# BUDGET-ALL: no answer: %s" % stuck.get("e", "still waiting"))
         return bad + 1
     bad += timed("BUDGET-ALL", budget, margin, *stuck["r"])
-    # No signature; SPF of MAIL FROM and of HELO and the DMARC record time
-    # out, all at end of message (3 x dns.timeout without the budget).
+    # No signature; the DMARC record (end of headers), SPF of MAIL FROM and
+    # of HELO (end of message) time out (3 x dns.timeout without the budget).
     bad += timed("BUDGET-EOM", budget, margin,
                  *run("BUDGET-EOM", "alice@m2.slow.example", "203.0.113.7",
                       headers("slow2.example", "BUDGET-EOM"), helo="h2.slow.example"))
