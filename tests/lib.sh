@@ -8,6 +8,7 @@
 #   am_start_dns ZONEFILE [ARGS]  start tests/dns/amdns.py on a free loopback
 #                                 port; sets AM_DNS_PORT; stopped at exit
 #   am_tmp                        a private temporary directory ($AM_TMP), removed at exit
+#   am_json FILE EXPR             print a python expression over the JSON object j in FILE
 # The harness (make check) exports top_srcdir, top_builddir, PYTHON3 and
 # CONFORMANCE_DIR; defaults below let a script run by hand from the tree.
 
@@ -33,6 +34,8 @@ am_tmp() {
 }
 
 am_plan() { echo "1..$1"; }
+
+am_json() { "$PYTHON3" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
 
 am_result() {
 	AM_TAP_N=$((AM_TAP_N + 1))

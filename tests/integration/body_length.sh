@@ -27,7 +27,7 @@ msg() { # msg BODY: a newsletter from news.example
 	printf 'From: News <news@news.example>\r\nTo: b@example.org\r\nSubject: news\r\nDate: Wed, 25 Nov 2026 12:00:00 +0000\r\nMessage-ID: <n@news.example>\r\n\r\n%b' "$1"
 }
 oneline() { tr '\n' ' '; }
-json() { "$PYTHON3" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+json() { am_json "$@"; }
 run() { # run OUT [CONF] < message: from an address SPF does not authorize
 	"$CHECK" -c "${2:-$T/conf}" --ip 198.51.100.7 --mail-from bounce@other.example \
 		--helo mail.other.example --json > "$1"

@@ -40,8 +40,7 @@ sed 's/timeout = 0.5;/timeout = 0.5; };\npolicy = { on_error = "accept";/' "$T/c
 msg() { # msg FROM-HEADER [EXTRA-HEADER]
 	printf 'From: %s\r\n%sTo: b@example.org\r\nSubject: test\r\nDate: Wed, 25 Nov 2026 12:00:00 +0000\r\nMessage-ID: <t@example.com>\r\n\r\nHello.\r\n' "$1" "${2:-}"
 }
-# json FILE EXPR: evaluate a python expression over the verdict object j
-json() { "$PYTHON3" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+json() { am_json "$@"; }
 run() { # run OUT IP MAILFROM [check options] < message
 	out=$1 ip=$2 mf=$3
 	shift 3

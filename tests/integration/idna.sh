@@ -32,7 +32,7 @@ printf 'authserv_id = "mx.example.org";\ndns = { nameservers = ["127.0.0.1@%s"];
 msg() { # msg FROM-ADDRESS
 	printf 'From: News <%s>\r\nTo: b@example.org\r\nSubject: idn\r\nDate: Wed, 25 Nov 2026 12:00:00 +0000\r\nMessage-ID: <i@example.org>\r\n\r\nHello.\r\n' "$1"
 }
-json() { "$PYTHON3" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+json() { am_json "$@"; }
 run() { # run OUT IP MAILFROM HELO < message
 	"$CHECK" -c "$T/conf" --ip "$2" --mail-from "$3" --helo "$4" --json > "$1"
 }

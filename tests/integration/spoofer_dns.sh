@@ -51,7 +51,7 @@ printf 'policy = { on_error = "accept"; };\n' >> "$T/conf-accept"
 msg() { # msg FROM-ADDRESS
 	printf 'From: CEO <%s>\r\nTo: b@example.org\r\nSubject: urgent\r\nDate: Wed, 25 Nov 2026 12:00:00 +0000\r\nMessage-ID: <s@example.org>\r\n\r\nPay now.\r\n' "$1"
 }
-json() { "$PYTHON3" -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$@"; }
+json() { am_json "$@"; }
 run() { # run OUT CONF MAILFROM HELO < message, from an address no SPF record allows
 	"$CHECK" -c "$2" --ip 198.51.100.7 --mail-from "$3" --helo "$4" --json > "$1"
 }

@@ -15,6 +15,7 @@
 #   ml_log DESC QID EXPECT... one TAP line: the log line of qid QID has EXPECT
 #                             (see logkv.py: key=value, key~regex, !key)
 #   ml_nolog DESC QID         one TAP line: no verdict line carries qid QID
+#   ml_waitlog PATTERN [S]    wait (S seconds, 30) for a log line matching PATTERN
 #   ml_rss                    the daemon's VmRSS in kB
 #   ml_stop [SIG]             signal the daemon (TERM) and wait for it; sets
 #                             ML_STATUS to its exit status
@@ -95,6 +96,17 @@ CONF
 }
 
 # Prints the command's output as TAP diagnostics.
+# ml_waitlog PATTERN [SECONDS]: until the daemon's log has a line matching
+# PATTERN (default 30 s); 1 if it never does.
+ml_waitlog() {
+	i=0
+	until grep -q "$1" "$ML_LOG"; do
+		i=$((i + 1))
+		[ $i -gt $((${2:-30} * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+
 ml_diag() {
 	sed 's/^/#   /' "$1" | head -40
 }

@@ -30,17 +30,9 @@ am_is "no connection refused after maxconn.py" "$(grep -c 'refused=connection' "
 	"$refused0"
 
 # The limit follows a reload (SIGHUP).
-reloaded() {
-	i=0
-	until grep -q 'reload=ok' "$ML_LOG"; do
-		i=$((i + 1))
-		[ $i -gt 100 ] && return 1
-		sleep 0.1
-	done
-}
 sed -i 's/max_connections = 3;/max_connections = 1;/' "$AM_TMP/authmilter.conf"
 kill -HUP "$ML_PID"
-am_ok "SIGHUP with max_connections = 1: reloaded" reloaded
+am_ok "SIGHUP with max_connections = 1: reloaded" ml_waitlog reload=ok 10
 ml_py "reloaded max_connections = 1: a silent connection fills it; the 2nd is closed unanswered" \
 	maxconn.py "$ML_PORT" 1
 am_like "the refusal under the reloaded limit is logged" \

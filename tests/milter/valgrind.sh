@@ -62,24 +62,15 @@ ml_py "DNS answers truncated for ever: tempfail" dnsfaults.py verdict VG-TRUNC \
 	alice@trunc-spf.example 203.0.113.7 tempfail
 ml_lua "load: 30 messages (accepted, rejected, forged A-R, aborted)" load.lua n=30
 
-# waitlog PATTERN: until the daemon's log has a line matching PATTERN (30 s).
-waitlog() {
-	i=0
-	until grep -q "$1" "$ML_LOG"; do
-		i=$((i + 1))
-		[ $i -gt 300 ] && return 1
-		sleep 0.1
-	done
-}
 # SIGHUP with a valid file (the old configuration and engine are freed once
 # no message holds them), then with an invalid one (kept: the current one).
 kill -HUP "$ML_PID"
-am_ok "SIGHUP: configuration reloaded" waitlog 'reload=ok'
+am_ok "SIGHUP: configuration reloaded" ml_waitlog 'reload=ok'
 ml_lua "load: 10 messages after the reload" load.lua n=10
 cp "$AM_TMP/authmilter.conf" "$AM_TMP/authmilter.conf.good"
 echo 'no_such_key = 1;' >> "$AM_TMP/authmilter.conf"
 kill -HUP "$ML_PID"
-am_ok "SIGHUP with an invalid file: refused, current one kept" waitlog 'reload=failed.*no_such_key'
+am_ok "SIGHUP with an invalid file: refused, current one kept" ml_waitlog 'reload=failed.*no_such_key'
 cp "$AM_TMP/authmilter.conf.good" "$AM_TMP/authmilter.conf"
 ml_lua "load: 10 messages after the refused reload" load.lua n=10
 am_ok "daemon still running under valgrind" kill -0 "$ML_PID"
