@@ -32,6 +32,8 @@ enum key_type { KT_STRING, KT_FLOAT, KT_UINT, KT_BOOL, KT_ENUM, KT_STRLIST, KT_M
 static const char *const actions[] = {"accept", "quarantine", "reject", "tempfail", NULL};
 static const char *const on_errors[] = {"tempfail", "accept", NULL};
 static const char *const pct_modes[] = {"sample", "ignore", NULL};
+/* Indexes match enum dmarc_discovery. */
+static const char *const discoveries[] = {"treewalk", "psl", NULL};
 static const char *const body_lengths[] = {"strict", "accept", NULL};
 static const char *const modes[] = {"enforce", "monitor", NULL};
 static const char *const quarantines[] = {"hold", "header", "reject", NULL};
@@ -62,10 +64,14 @@ static const struct config_key config_keys[] = {
     {"spf.mx_limit", KT_UINT, OFF(spf_limits.mx_names), NULL, 10, 1, 50, NULL},
     {"spf.ptr_limit", KT_UINT, OFF(spf_limits.ptr_names), NULL, 10, 1, 50, NULL},
     {"spf.time_limit", KT_UINT, OFF(spf_limits.time_limit), NULL, 20, 1, 300, NULL},
+    {"iprev.enabled", KT_BOOL, OFF(iprev_enabled), NULL, 1, 0, 1, NULL},
     {"dkim.max_signatures", KT_UINT, OFF(dkim_max_signatures), NULL, 5, 1, 50, NULL},
     {"dkim.min_key_bits", KT_UINT, OFF(dkim_min_key_bits), NULL, 1024, 1024, 16384, NULL},
     {"dkim.body_length", KT_ENUM, OFF(dkim_body_length), "strict", 0, 0, 0, body_lengths},
+    {"arc.max_sets", KT_UINT, OFF(arc_max_sets), NULL, 50, 1, 50, NULL},
+    {"arc.trusted_sealers", KT_STRLIST, OFF(arc_trusted_sealers), NULL, 0, 0, 1000, NULL},
     {"dmarc.pct", KT_ENUM, OFF(dmarc_pct), "sample", 0, 0, 0, pct_modes},
+    {"dmarc.discovery", KT_ENUM, OFF(dmarc_discovery), "treewalk", 0, 0, 0, discoveries},
     {"policy.dmarc_reject", KT_ENUM, OFF(act_dmarc_reject), "reject", 0, 0, 0, actions},
     {"policy.dmarc_quarantine", KT_ENUM, OFF(act_dmarc_quarantine), "quarantine", 0, 0, 0, actions},
     {"policy.no_from", KT_ENUM, OFF(act_no_from), "reject", 0, 0, 0, actions},
@@ -483,7 +489,8 @@ static int config_check(struct config *cfg, const char *name, struct am_err *err
 	    check_networks(&cfg->allow_networks_text, &cfg->allow_networks, "policy.allow_networks",
 			   name, err) != 0 ||
 	    check_header(cfg->quarantine_header, name, err) != 0 ||
-	    check_domains(&cfg->allow_domains, "policy.allow_domains", name, err) != 0)
+	    check_domains(&cfg->allow_domains, "policy.allow_domains", name, err) != 0 ||
+	    check_domains(&cfg->arc_trusted_sealers, "arc.trusted_sealers", name, err) != 0)
 		return -1;
 	cfg->syslog_facility = facility_codes[cfg->syslog_facility];
 	if (check_reply(cfg->reject_reply, '5', "reply.reject", name, err) != 0 ||

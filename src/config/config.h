@@ -76,11 +76,17 @@ struct config {
 	bool spf_check_helo;
 	struct spf_limits spf_limits;
 
+	bool iprev_enabled; /* RFC 8601 iprev, informational */
+
 	unsigned dkim_max_signatures;
 	unsigned dkim_min_key_bits;
 	enum dkim_body_length dkim_body_length;
 
+	unsigned arc_max_sets;		    /* RFC 8617 4.2.1: 50 */
+	struct strlist arc_trusted_sealers; /* ARC-Seal d= whose AARs we honour */
+
 	enum dmarc_pct_mode dmarc_pct;
+	enum dmarc_discovery dmarc_discovery; /* "treewalk" (RFC 9989) or "psl" */
 
 	/* What each outcome does; enum action values. */
 	int act_dmarc_reject;

@@ -76,7 +76,11 @@ void verdict_log_line(const struct verdict_log *vl)
 		}
 		log_kv(&sb, "spf", spf_result_name(v->spf.result));
 		log_kv(&sb, "spf_helo", spf_result_name(v->spf_helo.result));
+		log_kv(&sb, "iprev", iprev_result_name(v->iprev.result)); /* none: disabled */
 		verdict_log_dkim(&sb, v);
+		log_kv(&sb, "arc", arc_result_name(v->arc.result));
+		if (v->arc_ov.instance > 0)
+			log_kv(&sb, "arc_override", v->arc_ov.sealer);
 		verdict_log_dmarc(&sb, v);
 	}
 	log_kv(&sb, "action", action_name(v->action));

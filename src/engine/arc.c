@@ -18,6 +18,10 @@
 
 enum arc_kind { ARC_K_NONE, ARC_K_AAR, ARC_K_AMS, ARC_K_AS };
 
+/* i= values read as numbers up to here, so that an instance over
+ * arc.max_sets is told from one that is not a number */
+#define ARC_INSTANCE_READ 999
+
 struct arcv *arcv_new(struct resolver *r, const struct arc_opts *opts)
 {
 	struct arcv *a = xcalloc(1, sizeof(*a));
@@ -134,7 +138,7 @@ static unsigned arc_sig_instance(const char *value, unsigned max)
 /* Step 1 and 3.1-3.2: every ARC field in a set 1..N, one of each. */
 static bool arc_collect(struct arcv *a)
 {
-	unsigned max = ARC_MAX_SETS, i, n = 0;
+	unsigned max = ARC_INSTANCE_READ, i, n = 0;
 	size_t k;
 
 	a->sets = xcalloc(ARC_MAX_SETS, sizeof(*a->sets));
@@ -151,7 +155,11 @@ static bool arc_collect(struct arcv *a)
 				      : arc_sig_instance(a->hdrs[k].value, max);
 		if (i == 0) {
 			arc_early(a, "an ARC header field without a valid instance (i=1..%u)",
-				  ARC_MAX_SETS);
+				  a->opts.max_sets);
+			return false;
+		}
+		if (i > a->opts.max_sets) {
+			arc_early(a, "more than arc.max_sets (%u) ARC sets", a->opts.max_sets);
 			return false;
 		}
 		s = &a->sets[i - 1];
@@ -165,10 +173,6 @@ static bool arc_collect(struct arcv *a)
 			n = i;
 	}
 	a->n_sets = n;
-	if (n > a->opts.max_sets) {
-		arc_early(a, "more than arc.max_sets (%u) ARC sets", a->opts.max_sets);
-		return false;
-	}
 	for (i = 1; i <= n; i++) {
 		const struct arc_set *s = &a->sets[i - 1];
 
@@ -406,7 +410,7 @@ static void arc_describe(const struct arcv *a, struct arc_outcome *out)
 		out->seals[i - 1].domain = al != NULL ? al : xstrdup(d != NULL ? d : "");
 		out->seals[i - 1].selector = xstrdup(dsig_tag(&s->as_t, "s"));
 		out->seals[i - 1].cv = xstrdup(dsig_tag(&s->as_t, "cv"));
-		(void)arc_aar_instance(a->hdrs[s->aar].value, ARC_MAX_SETS, &payload);
+		(void)arc_aar_instance(a->hdrs[s->aar].value, ARC_INSTANCE_READ, &payload);
 		out->aar[i - 1] = xstrdup(payload);
 	}
 }

@@ -90,6 +90,35 @@ void arcv_eom(struct arcv *a, struct arc_outcome *out);
 void arcv_free(struct arcv *a);
 
 void arc_outcome_clear(struct arc_outcome *out);
+
+/*
+ * Trusted sealers (RFC 8617 7.2.1). With the chain as a whole pass, the
+ * sets are walked from the newest down; trust ends at the first seal whose
+ * d= is not one of in->sealers (exact, any case, A-labels). The AAR of a
+ * trusted set vouches for the message when it says, for the author domain,
+ * dmarc=pass (header.from the same domain), or spf=pass for a
+ * smtp.mailfrom (or smtp.mfrom) that aligns with it under aspf, or
+ * dkim=pass for a header.d (or header.i) that aligns under adkim (relaxed:
+ * the author's organizational domain or a name under it). An AAR that does
+ * not parse (RFC 8601) vouches for nothing. True with *out filled (the
+ * caller clears it) when one does.
+ */
+struct arc_trust_in {
+	const char *const *sealers;
+	size_t n_sealers;
+	const char *from_domain; /* A-label */
+	const char *org_domain;	 /* the author domain's organizational domain */
+	bool aspf_strict, adkim_strict;
+};
+struct arc_override {
+	unsigned instance; /* the set that vouched */
+	char *sealer;	   /* its seal's d= */
+	char *evidence;	   /* "dkim=pass header.d=example.com" */
+	char *comment;	   /* RFC 8617 7.2.2: "arc=pass as[2].d=... remote-ip[1]=..." */
+};
+bool arc_trust(const struct arc_outcome *arc, const struct arc_trust_in *in,
+	       struct arc_override *out);
+void arc_override_clear(struct arc_override *o);
 const char *arc_result_name(enum arc_result r); /* "none", "pass", "fail" */
 
 #endif

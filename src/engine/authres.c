@@ -2,7 +2,7 @@
  * authres - write the Authentication-Results field body (RFC 8601)
  *
  * DESCRIPTION
- *	Each result (spf, spf helo, dkim..., dmarc) is built as a list of
+ *	Each result (spf, spf helo, iprev, dkim..., dmarc) is built as a list of
  *	parts ("dkim=pass", "(2048-bit key)", "header.d=example.com", ...),
  *	then authres_fold() lays the parts out on lines of at most
  *	AUTHRES_FOLD_COLUMN characters. Every value from the message goes
@@ -248,6 +248,41 @@ static void ar_spf(struct ar_result *r, const struct spf_outcome *o, const char 
 	ar_prop(r, ptype, id);
 }
 
+/*
+ * iprev (RFC 8601 section 3): policy.iprev is the client address checked
+ * (RFC 8601 2.7.3, appendix B.4). On pass, the PTR name that maps back is
+ * the comment, when it is a host name of letters, digits and hyphens:
+ * nothing in it can end the comment.
+ */
+static void ar_iprev(struct ar_result *r, const struct iprev_outcome *o)
+{
+	ar_head(r, xasprintf("iprev=%s", ar_result(iprev_result_name(o->result))));
+	if (o->result == IPREV_RESULT_PASS && o->name != NULL &&
+	    strlen(o->name) <= AUTHRES_VALUE_MAX && ar_is_domain_name(o->name, strlen(o->name)))
+		ar_head(r, xasprintf("(%s)", o->name));
+	if (o->result != IPREV_RESULT_PASS)
+		ar_reason(r, o->reason);
+	ar_prop(r, "policy.iprev", o->ip);
+}
+
+/* arc (RFC 8617 6): the chain's result (none when there is no chain),
+ * the client, header.oldest-pass when it passed. Written for every verdict
+ * the engine computed (it sets client_ip). */
+static void ar_arc(struct ar_result *r, const struct verdict *v)
+{
+	const struct arc_outcome *a = &v->arc;
+	char n[24];
+
+	ar_head(r, xasprintf("arc=%s", ar_result(arc_result_name(a->result))));
+	if (a->result == ARC_FAIL)
+		ar_reason(r, a->reason);
+	ar_prop(r, "smtp.remote-ip", v->client_ip);
+	if (a->result == ARC_PASS) {
+		snprintf(n, sizeof(n), "%d", a->oldest_pass);
+		ar_prop(r, "header.oldest-pass", n);
+	}
+}
+
 static void ar_dkim(struct ar_result *r, const struct dkimv_sig *s)
 {
 	struct strbuf c = STRBUF_INIT;
@@ -289,7 +324,8 @@ static const char *ar_author_words(enum author_status st)
 	return "unreadable From header";
 }
 
-/* The dmarc comment: record tags, disposition, author trouble. */
+/* The dmarc comment: record tags, disposition, discovery method, author
+ * trouble. */
 static void ar_dmarc_comment(struct ar_result *r, const struct verdict *v)
 {
 	const struct dmarc_outcome *d = &v->dmarc;
@@ -306,13 +342,24 @@ static void ar_dmarc_comment(struct ar_result *r, const struct verdict *v)
 		strbuf_addf(&c, "pct=%d ", d->rec.pct);
 		if (d->rec.testing)
 			strbuf_adds(&c, "t=y ");
-		name = ar_policy_name(d->applied);
+		name = v->override != NULL && strcmp(v->override, "arc") == 0
+			   ? NULL
+			   : ar_policy_name(d->applied);
 		strbuf_addf(&c, "dis=%s", name ? name : "none");
+		/* discovery= starts a second part of the same comment, so the
+		 * comment can fold there (FWS inside a comment) */
+		ar_head(r, xasprintf("(%s", c.s));
+		strbuf_reset(&c);
+		strbuf_addf(&c, "discovery=%s", dmarc_discovery_name(d->discovery));
 	}
+	if (v->arc_ov.instance > 0 && v->arc_ov.sealer != NULL &&
+	    ar_is_domain_name(v->arc_ov.sealer, strlen(v->arc_ov.sealer)))
+		strbuf_addf(&c, "%sarc override: %s i=%u", c.len ? "; " : "", v->arc_ov.sealer,
+			    v->arc_ov.instance);
 	if (words)
 		strbuf_addf(&c, "%s%s", c.len ? "; " : "", words);
 	if (c.len)
-		ar_head(r, xasprintf("(%s)", c.s));
+		ar_head(r, xasprintf(d->have_record ? "%s)" : "(%s)", c.s));
 	strbuf_free(&c);
 }
 
@@ -354,6 +401,12 @@ char *authres_format(const char *authserv_id, const struct verdict *v)
 		authres_fold(&out, &r, false);
 	}
 
+	if (v->iprev.result != IPREV_RESULT_NONE) {
+		memset(&r, 0, sizeof(r));
+		ar_iprev(&r, &v->iprev);
+		authres_fold(&out, &r, false);
+	}
+
 	for (i = 0; i < n_dkim; i++) {
 		memset(&r, 0, sizeof(r));
 		ar_dkim(&r, &v->dkim[i]);
@@ -362,6 +415,12 @@ char *authres_format(const char *authserv_id, const struct verdict *v)
 	if (n_dkim == 0) {
 		memset(&r, 0, sizeof(r));
 		ar_head(&r, xstrdup("dkim=none"));
+		authres_fold(&out, &r, false);
+	}
+
+	if (v->client_ip != NULL) { /* a verdict the engine computed */
+		memset(&r, 0, sizeof(r));
+		ar_arc(&r, v);
 		authres_fold(&out, &r, false);
 	}
 

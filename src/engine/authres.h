@@ -13,10 +13,12 @@
  *	 mx.example.org;
  *		spf=pass smtp.mailfrom=user@example.com;
  *		spf=none reason="no SPF record" smtp.helo=mail.example.com;
+ *		iprev=pass (mail.example.com) policy.iprev=192.0.2.1;
  *		dkim=pass (2048-bit key) header.d=example.com header.s=sel1
  *		    header.a=rsa-sha256 header.b=abcdEFGH;
- *		dmarc=pass (p=reject sp=quarantine pct=100 dis=none)
- *		    header.from=example.com policy.dmarc=reject
+ *		dmarc=pass (p=reject sp=quarantine pct=100 dis=none
+ *		    discovery=treewalk) header.from=example.com
+ *		    policy.dmarc=reject
  *
  *	Layout: the authserv-id on the first line, then one result a line,
  *	each line starting "\n\t" and every result but the last ending ";".
@@ -29,15 +31,21 @@
  *
  *	Results: spf= for the MAIL FROM identity (smtp.mailfrom, the whole
  *	identity local@domain), spf= for the HELO identity (smtp.helo) when
- *	there is one, one dkim= per signature (header.d, header.s, header.a,
- *	header.b) or a single dkim=none, and dmarc= with header.from (the
+ *	there is one, iprev= when it was checked (policy.iprev: the client
+ *	address, as RFC 8601 2.7.3 defines it; on pass the comment is the PTR
+ *	name that maps back, written only when it is a host name of letters,
+ *	digits, hyphens and dots), one dkim= per signature (header.d,
+ *	header.s, header.a, header.b) or a single dkim=none, and dmarc= with header.from (the
  *	author domain) and policy.dmarc. The dmarc comment, when a record was
- *	found, is "p=.. [sp=..] [np=..] pct=N [t=y] dis=.." where dis is the
- *	disposition after pct/t= sampling; policy.dmarc is that disposition
- *	for dmarc=fail and the applicable policy (p, sp or np) otherwise, as
- *	the IANA registry entry from RFC 7489 describes it ("evaluated DMARC
- *	policy applied/to be applied"). At most AUTHRES_DKIM_MAX signatures
- *	are listed.
+ *	found, is "p=.. [sp=..] [np=..] pct=N [t=y] dis=.. discovery=.."
+ *	where dis is the disposition after pct/t= sampling and discovery how
+ *	the record was found, "treewalk" or "psl" (dmarc.h); the comment may
+ *	be folded before "discovery=" (FWS inside a comment, RFC 5322 3.2.2;
+ *	a second comment would make python-authres 1.2.0 lose the reason);
+ *	policy.dmarc is that disposition for dmarc=fail and the applicable
+ *	policy (p, sp or np) otherwise, as the IANA registry entry from RFC
+ *	7489 describes it ("evaluated DMARC policy applied/to be applied").
+ *	At most AUTHRES_DKIM_MAX signatures are listed.
  *
  *	Values from the message or the envelope (domains, selectors,
  *	addresses, algorithm, header.b, reasons) go through authres_value():
@@ -98,6 +106,33 @@ char *authres_format_none(const char *authserv_id, const char *why);
 bool authres_token_char(unsigned char c);
 
 char *authres_read_authserv_id(const char *value);
+
+/* A parsed field body: the results and their properties, as written
+ * (method and result keywords, ptype, property and value; a quoted value
+ * unquoted). Comments and reasons are skipped. */
+struct authres_prop {
+	char *ptype, *name, *value;
+};
+struct authres_res {
+	char *method, *result;
+	struct authres_prop *props;
+	size_t n_props;
+};
+struct authres_parsed {
+	char *authserv_id;
+	struct authres_res *res;
+	size_t n;
+};
+
+/* Parses a field body under the strict grammar (as authres_valid(), with
+ * the authres-version token and comments holding ";"). lenient also skips
+ * a bare "keyword=value" where a property belongs (Microsoft writes
+ * "dmarc=pass action=none header.from=..."). 0, or -1 when it is not
+ * valid (p is then empty). p may be NULL. */
+int authres_parse(const char *value, struct authres_parsed *p, bool lenient);
+void authres_parsed_clear(struct authres_parsed *p);
+/* The value of ptype.name in r (case-insensitive names), or NULL. */
+const char *authres_prop(const struct authres_res *r, const char *ptype, const char *name);
 
 /* Whether value is a syntactically valid field body (RFC 8601 2.2). */
 bool authres_valid(const char *value);

@@ -264,8 +264,9 @@ static bool ar_domain(struct ar_cur *c)
 	return true;
 }
 
-/* pvalue = [CFWS] ( value / [ [ local-part ] "@" ] domain-name ) [CFWS] */
-static bool ar_pvalue(struct ar_cur *c)
+/* pvalue = [CFWS] ( value / [ [ local-part ] "@" ] domain-name ) [CFWS];
+ * its text (a quoted-string unquoted) into out when out is not NULL. */
+static bool ar_pvalue(struct ar_cur *c, struct strbuf *out)
 {
 	size_t start;
 
@@ -273,10 +274,13 @@ static bool ar_pvalue(struct ar_cur *c)
 		return false;
 	start = c->i;
 	if (AR_PEEK(c) == '"') {
-		if (ar_quoted(c, NULL) <= 0)
+		if (ar_quoted(c, out) <= 0)
 			return false;
+		start = c->i;
 		if (AR_PEEK(c) == '@' && (c->i++, !ar_domain(c)))
 			return false;
+		if (out != NULL)
+			strbuf_add(out, c->s + start, c->i - start);
 		return ar_cfws(c) >= 0;
 	}
 	/* dot-atom "@" domain-name? */
@@ -292,21 +296,58 @@ static bool ar_pvalue(struct ar_cur *c)
 		if (ar_token(c) == 0)
 			return false;
 	}
+	if (out != NULL)
+		strbuf_add(out, c->s + start, c->i - start);
 	return ar_cfws(c) >= 0;
 }
 
-/* methodspec [CFWS reasonspec] [CFWS 1*propspec], after the ";". */
-static bool ar_resinfo(struct ar_cur *c)
+/* The text of [start, c->i) as a new string, for r when r is not NULL. */
+static char *ar_take(const struct ar_cur *c, size_t start)
 {
+	return xmemdup0(c->s + start, c->i - start);
+}
+
+static void ar_add_prop(struct authres_res *r, const struct ar_cur *c, size_t ptype,
+			size_t ptype_end, size_t name, size_t name_end, struct strbuf *value)
+{
+	struct authres_prop *p;
+
+	r->props = xrealloc(r->props, (r->n_props + 1) * sizeof(*r->props));
+	p = &r->props[r->n_props++];
+	p->ptype = xmemdup0(c->s + ptype, ptype_end - ptype);
+	p->name = xmemdup0(c->s + name, name_end - name);
+	p->value = strbuf_detach(value);
+}
+
+/* methodspec [CFWS reasonspec] [CFWS 1*propspec], after the ";"; what it
+ * says into r when r is not NULL. */
+static bool ar_resinfo(struct ar_cur *c, struct authres_res *r, bool lenient)
+{
+	struct strbuf v = STRBUF_INIT;
+	size_t start, pt, pte, pn, pne;
 	int ws;
 
-	if (ar_cfws(c) < 0 || ar_keyword(c) == 0 || ar_cfws(c) < 0)
+	if (ar_cfws(c) < 0)
+		return false;
+	start = c->i;
+	if (ar_keyword(c) == 0)
+		return false;
+	if (r != NULL)
+		r->method = ar_take(c, start);
+	if (ar_cfws(c) < 0)
 		return false;
 	if (AR_PEEK(c) == '/') {
 		if (!ar_expect(c, '/') || !ar_digits(c) || ar_cfws(c) < 0)
 			return false;
 	}
-	if (!ar_expect(c, '=') || ar_keyword(c) == 0 || (ws = ar_cfws(c)) < 0)
+	if (!ar_expect(c, '='))
+		return false;
+	start = c->i;
+	if (ar_keyword(c) == 0)
+		return false;
+	if (r != NULL)
+		r->result = ar_take(c, start);
+	if ((ws = ar_cfws(c)) < 0)
 		return false;
 	if (ws && ar_is_keyword(c, "reason")) {
 		c->i += strlen("reason");
@@ -316,31 +357,66 @@ static bool ar_resinfo(struct ar_cur *c)
 	if (!ws)
 		return true;
 	while (ar_alnum(AR_PEEK(c))) {
-		if (ar_keyword(c) == 0 || !ar_expect(c, '.') || ar_keyword(c) == 0 ||
-		    !ar_expect(c, '=') || !ar_pvalue(c))
+		pt = c->i;
+		if (ar_keyword(c) == 0)
 			return false;
+		pte = c->i;
+		if (lenient && ar_cfws(c) >= 0 && AR_PEEK(c) == '=') {
+			/* "action=none": not ptype.property, skipped */
+			if (!ar_expect(c, '=') || !ar_pvalue(c, NULL))
+				return false;
+			continue;
+		}
+		if (!ar_expect(c, '.'))
+			return false;
+		pn = c->i;
+		if (ar_keyword(c) == 0)
+			return false;
+		pne = c->i;
+		if (!ar_expect(c, '=') || !ar_pvalue(c, r != NULL ? &v : NULL)) {
+			strbuf_free(&v);
+			return false;
+		}
+		if (r != NULL)
+			ar_add_prop(r, c, pt, pte, pn, pne, &v);
 	}
 	return true;
 }
 
-bool authres_valid(const char *value)
+/* One more result in p (when p is not NULL). */
+static struct authres_res *ar_next_res(struct authres_parsed *p)
+{
+	if (p == NULL)
+		return NULL;
+	p->res = xrealloc(p->res, (p->n + 1) * sizeof(*p->res));
+	memset(&p->res[p->n], 0, sizeof(p->res[p->n]));
+	return &p->res[p->n++];
+}
+
+int authres_parse(const char *value, struct authres_parsed *p, bool lenient)
 {
 	struct ar_cur c = {(const unsigned char *)(value ? value : ""), 0};
+	struct strbuf id = STRBUF_INIT;
 	int ws;
 	bool first = true;
 
-	if (ar_cfws(&c) < 0 || ar_value(&c, NULL) <= 0 || (ws = ar_cfws(&c)) < 0)
-		return false;
+	if (p != NULL)
+		memset(p, 0, sizeof(*p));
+	if (ar_cfws(&c) < 0 || ar_value(&c, &id) <= 0 || (ws = ar_cfws(&c)) < 0)
+		goto bad;
+	if (p != NULL)
+		p->authserv_id = strbuf_detach(&id);
+	/* authres-version: "mx.microsoft.com 1;" */
 	if (ws && ar_digits(&c) && ar_cfws(&c) < 0)
-		return false;
+		goto bad;
 	for (;;) {
 		if (ar_cfws(&c) < 0)
-			return false;
+			goto bad;
 		if (AR_PEEK(&c) != ';')
 			break;
 		c.i++;
 		if (ar_cfws(&c) < 0)
-			return false;
+			goto bad;
 		if (first && ar_is_keyword(&c, "none")) {
 			struct ar_cur save = c;
 
@@ -352,15 +428,59 @@ bool authres_valid(const char *value)
 			}
 			c = save;
 		}
-		if (!ar_resinfo(&c))
-			return false;
+		if (!ar_resinfo(&c, ar_next_res(p), lenient))
+			goto bad;
 		first = false;
 	}
 	if (first)
-		return false;
+		goto bad;
 	if (AR_PEEK(&c) == '\r' && c.s[c.i + 1] == '\n')
 		c.i += 2;
 	else if (AR_PEEK(&c) == '\n')
 		c.i++;
-	return AR_PEEK(&c) == '\0';
+	if (AR_PEEK(&c) != '\0')
+		goto bad;
+	strbuf_free(&id);
+	return 0;
+bad:
+	strbuf_free(&id);
+	authres_parsed_clear(p);
+	return -1;
+}
+
+bool authres_valid(const char *value)
+{
+	return authres_parse(value, NULL, false) == 0;
+}
+
+void authres_parsed_clear(struct authres_parsed *p)
+{
+	size_t i, k;
+
+	if (p == NULL)
+		return;
+	for (i = 0; i < p->n; i++) {
+		for (k = 0; k < p->res[i].n_props; k++) {
+			free(p->res[i].props[k].ptype);
+			free(p->res[i].props[k].name);
+			free(p->res[i].props[k].value);
+		}
+		free(p->res[i].props);
+		free(p->res[i].method);
+		free(p->res[i].result);
+	}
+	free(p->res);
+	free(p->authserv_id);
+	memset(p, 0, sizeof(*p));
+}
+
+const char *authres_prop(const struct authres_res *r, const char *ptype, const char *name)
+{
+	size_t k;
+
+	for (k = 0; k < r->n_props; k++)
+		if (strcasecmp(r->props[k].ptype, ptype) == 0 &&
+		    strcasecmp(r->props[k].name, name) == 0)
+			return r->props[k].value;
+	return NULL;
 }

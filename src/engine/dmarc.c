@@ -2,15 +2,24 @@
  * dmarc - DMARC evaluation: policy discovery, alignment, disposition
  *
  * DESCRIPTION
- *	dmarc_evaluate() follows RFC 7489 6.6.3: TXT at _dmarc.<From domain>,
- *	keep the records that start with v=DMARC1; none -> the same at
- *	_dmarc.<organizational domain> (if different); several -> no policy.
- *	Every DNS answer that could change the outcome and did not arrive
- *	(DNS_TEMPFAIL) makes the result temperror, never "no policy". The
- *	record is parsed (dmarc_record.c), SPF and DKIM identifiers are
- *	aligned (dmarc_org.c), p/sp/np is chosen, and t=y or pct sampling
- *	steps the policy down as documented in dmarc.h. The reason is one
- *	line of plain words, bounded in length.
+ *	Discovery by the public suffix list follows RFC 7489 6.6.3: TXT at
+ *	_dmarc.<From domain>, keep the records that start with v=DMARC1;
+ *	none -> the same at _dmarc.<organizational domain> (if different);
+ *	several -> no policy. Discovery by tree walk (RFC 9989 4.10.1) takes
+ *	the From domain's walk (dmarc_walk.c): its own record if it has one,
+ *	else the record of the organizational domain the walk gives, else the
+ *	public suffix domain's (psd=y). Every DNS answer that could change the
+ *	outcome and did not arrive (DNS_TEMPFAIL) makes the result temperror,
+ *	never "no policy". The record is parsed (dmarc_record.c), SPF and DKIM
+ *	identifiers are aligned (dmarc_org.c for PSL; tree walks from the
+ *	identifiers here), p/sp/np is chosen, and t=y or pct sampling steps
+ *	the policy down as documented in dmarc.h. The reason is one line of
+ *	plain words, bounded in length.
+ *
+ *	A tree walk for alignment that fails temporarily leaves that
+ *	identifier's alignment unknown: if nothing else aligned, the result
+ *	is fail with align_temperror set, which policy.c treats as it treats
+ *	an SPF or DKIM temperror of an identity that could have aligned.
  *
  *	All DNS goes through the shared resolver (CNAMEs are followed there).
  */
@@ -24,12 +33,20 @@
 #include <sys/random.h>
 
 #include "engine/dmarc.h"
+#include "engine/dmarc_walk.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
 #define REASON_DKIM_LIST 4 /* d= domains named in a reason */
 
-enum lookup_rc { LOOKUP_FOUND, LOOKUP_NONE, LOOKUP_MULTIPLE, LOOKUP_TEMPFAIL };
+/* What judging needs to align identifiers under either method. */
+struct align_ctx {
+	const struct dmarc_ctx *dc;
+	struct resolver *r;
+	struct dmarc_outcome *out;
+	bool org_retried;	 /* the From domain's walk was redone (treewalk) */
+	struct strbuf org_error; /* why it failed again */
+};
 
 /* A uniform 0..99 from getrandom(); thread-safe. On a failing kernel call
  * it returns 0, which samples the message in: the full policy applies. */
@@ -48,42 +65,6 @@ static unsigned default_rand100(void *arg)
 		if (v < UINT32_MAX - UINT32_MAX % 100) /* no modulo bias */
 			return v % 100;
 	}
-}
-
-/* Looks up _dmarc.<domain> TXT. LOOKUP_FOUND: *txt is the one record that
- * starts with v=DMARC1 (new string). LOOKUP_TEMPFAIL: *why says why. */
-static enum lookup_rc lookup_policy(struct resolver *r, const char *domain, char **txt,
-				    struct strbuf *why)
-{
-	char *q = xasprintf("_dmarc.%s", domain);
-	struct dns_result *res = resolver_query(r, q, DNS_T_TXT);
-	enum lookup_rc rc = LOOKUP_NONE;
-	size_t i, n = 0;
-
-	*txt = NULL;
-	if (res->status == DNS_TEMPFAIL) {
-		strbuf_addf(why, "DNS lookup of %s failed (%s)", q,
-			    res->error ? res->error : "temporary error");
-		rc = LOOKUP_TEMPFAIL;
-	} else if (res->status == DNS_OK) {
-		for (i = 0; i < res->nrr; i++) {
-			if (!dmarc_record_is_dmarc(res->rr[i].text, res->rr[i].text_len))
-				continue;
-			if (n++ == 0)
-				*txt = xmemdup0(res->rr[i].text, res->rr[i].text_len);
-		}
-		if (n > 1) {
-			free(*txt);
-			*txt = NULL;
-			strbuf_addf(why, "%zu DMARC records at %s, so none applies", n, q);
-			rc = LOOKUP_MULTIPLE;
-		} else if (n == 1) {
-			rc = LOOKUP_FOUND;
-		}
-	}
-	dns_result_free(res);
-	free(q);
-	return rc;
 }
 
 /* RFC 9091: the domain does not exist when A, AAAA and MX are NXDOMAIN.
@@ -116,31 +97,32 @@ static enum dmarc_policy step_down(enum dmarc_policy p)
 	return p == DMARC_POLICY_UNSET ? p : DMARC_POLICY_NONE;
 }
 
-/* Discovery: fills out->record/policy_domain, or sets the result and
- * reason and returns false. */
-static bool discover(const struct dmarc_ctx *dc, struct resolver *r, struct dmarc_outcome *out,
-		     struct strbuf *why)
+/* PSL discovery (RFC 7489 6.6.3): fills out->record/policy_domain, or sets
+ * the result and reason and returns false. */
+static bool discover_psl(const struct dmarc_ctx *dc, struct resolver *r, struct dmarc_outcome *out,
+			 struct strbuf *why)
 {
 	const char *at = out->from_domain;
-	enum lookup_rc rc = lookup_policy(r, at, &out->record, why);
+	enum dmarc_lookup_rc rc;
 
-	(void)dc;
-	if (rc == LOOKUP_NONE && out->org_domain != NULL &&
+	out->org_domain = dmarc_org_domain(dc, out->from_domain);
+	rc = dmarc_lookup(r, at, &out->record, why);
+	if (rc == DMARC_LOOKUP_NONE && out->org_domain != NULL &&
 	    strcmp(out->org_domain, out->from_domain) != 0) {
 		at = out->org_domain;
-		rc = lookup_policy(r, at, &out->record, why);
+		rc = dmarc_lookup(r, at, &out->record, why);
 	}
 	switch (rc) {
-	case LOOKUP_FOUND:
+	case DMARC_LOOKUP_FOUND:
 		out->policy_domain = xstrdup(at);
 		return true;
-	case LOOKUP_TEMPFAIL:
+	case DMARC_LOOKUP_TEMPFAIL:
 		out->result = DMARC_RESULT_TEMPERROR;
 		return false;
-	case LOOKUP_MULTIPLE:
+	case DMARC_LOOKUP_MULTIPLE:
 		out->result = DMARC_RESULT_NONE;
 		return false;
-	case LOOKUP_NONE:
+	case DMARC_LOOKUP_NONE:
 		break;
 	}
 	out->result = DMARC_RESULT_NONE;
@@ -151,37 +133,166 @@ static bool discover(const struct dmarc_ctx *dc, struct resolver *r, struct dmar
 	return false;
 }
 
-static void align_spf(const struct dmarc_ctx *dc, const struct dmarc_input *in,
-		      struct dmarc_outcome *out, struct strbuf *why)
+/* Tree walk discovery (RFC 9989 4.10.1): the From domain's own record,
+ * whatever the rest of the walk met; else the organizational domain's,
+ * else the public suffix domain's. The walk goes on past the From
+ * domain's own record, for its organizational domain. */
+static bool discover_walk(struct resolver *r, struct dmarc_outcome *out, struct strbuf *why)
 {
+	const struct dmarc_walk_rec *use = NULL;
+	struct dmarc_walk w;
+
+	dmarc_walk_run(r, out->from_domain, &w);
+	if (w.org_domain != NULL)
+		out->org_domain = xstrdup(w.org_domain);
+	if (w.n_rec > 0 && strcmp(w.rec[0].domain, out->from_domain) == 0) {
+		use = &w.rec[0];
+	} else if (w.tempfail) {
+		out->result = DMARC_RESULT_TEMPERROR;
+		strbuf_adds(why, w.error);
+	} else if (w.n_rec > 0) {
+		use = dmarc_walk_find(&w, w.org_domain);
+		if (use == NULL) /* psd=y, no record below it: the PSD's own */
+			use = &w.rec[w.n_rec - 1];
+	} else {
+		out->result = DMARC_RESULT_NONE;
+		if (w.multiple != NULL)
+			strbuf_addf(why, "%s; ", w.multiple);
+		strbuf_addf(why,
+			    "no DMARC record for %s or a parent domain (tree walk, %u lookups)",
+			    out->from_domain, w.queries);
+	}
+	if (use != NULL) {
+		out->record = xstrdup(use->txt);
+		out->policy_domain = xstrdup(use->domain);
+	}
+	dmarc_walk_clear(&w);
+	return use != NULL;
+}
+
+/* name is parent or one of its subdomains (both normalized). */
+static bool name_within(const char *name, const char *parent)
+{
+	size_t n = strlen(name), p = strlen(parent);
+
+	return n >= p && strcmp(name + n - p, parent) == 0 && (n == p || name[n - p - 1] == '.');
+}
+
+/* a and b end with the same label, so some name could be both's
+ * organizational domain (both normalized). */
+static bool same_top(const char *a, const char *b)
+{
+	const char *ta = strrchr(a, '.'), *tb = strrchr(b, '.');
+
+	return strcmp(ta ? ta + 1 : a, tb ? tb + 1 : b) == 0;
+}
+
+/* Relaxed alignment by tree walks (RFC 9989 4.10.2) of id (normalized, not
+ * the From domain): 1 aligned, 0 not, -1 unknown (err says why). An
+ * organizational domain is the name itself or a parent of it, so only an
+ * identifier within the From domain's organizational domain can align. */
+static int align_walk(struct align_ctx *ac, const char *id, struct strbuf *err)
+{
+	struct dmarc_outcome *out = ac->out;
+	struct dmarc_walk w;
+	int rc;
+
+	if (out->org_domain == NULL) { /* discovery's walk met a temporary failure */
+		if (!same_top(id, out->from_domain))
+			return 0;
+		if (!ac->org_retried) {
+			ac->org_retried = true;
+			dmarc_walk_run(ac->r, out->from_domain, &w);
+			strbuf_adds(&ac->org_error, w.error ? w.error : "");
+			out->org_domain = w.org_domain;
+			w.org_domain = NULL;
+			dmarc_walk_clear(&w);
+		}
+		if (out->org_domain == NULL) {
+			strbuf_adds(err, strbuf_str(&ac->org_error));
+			return -1;
+		}
+	}
+	if (strcmp(id, out->org_domain) == 0)
+		return 1; /* the organizational domain is its own (as B.4.2 reads it) */
+	if (!name_within(id, out->org_domain))
+		return 0;
+	dmarc_walk_run(ac->r, id, &w);
+	if (w.tempfail)
+		strbuf_adds(err, w.error);
+	rc = w.tempfail ? -1 : strcmp(w.org_domain, out->org_domain) == 0;
+	dmarc_walk_clear(&w);
+	return rc;
+}
+
+/* One identifier against the From domain: 1 aligned, 0 not, -1 unknown. */
+static int align_one(struct align_ctx *ac, const char *id, bool strict, struct strbuf *err)
+{
+	char *n;
+	int rc;
+
+	if (ac->out->discovery == DMARC_DISCOVERY_PSL)
+		return dmarc_aligned(ac->dc, id, ac->out->from_domain, strict);
+	n = dmarc_name_normalize(id);
+	if (n == NULL)
+		rc = 0;
+	else if (strcmp(n, ac->out->from_domain) == 0)
+		rc = 1;
+	else
+		rc = strict ? 0 : align_walk(ac, n, err);
+	free(n);
+	if (rc < 0)
+		ac->out->align_temperror = true;
+	return rc;
+}
+
+static void align_spf(struct align_ctx *ac, const struct dmarc_input *in, struct strbuf *why)
+{
+	struct dmarc_outcome *out = ac->out;
 	const char *mode = out->rec.aspf_strict ? "strict" : "relaxed";
+	struct strbuf err = STRBUF_INIT;
+	int rc;
 
 	if (in->spf_result != SPF_RESULT_PASS || in->spf_domain == NULL) {
 		strbuf_addf(why, "SPF %s%s%s (does not count)", spf_result_name(in->spf_result),
 			    in->spf_domain ? " for " : "", in->spf_domain ? in->spf_domain : "");
 		return;
 	}
-	out->spf_aligned =
-	    dmarc_aligned(dc, in->spf_domain, out->from_domain, out->rec.aspf_strict);
-	strbuf_addf(why, "SPF domain %s %saligned with %s (%s)", in->spf_domain,
-		    out->spf_aligned ? "" : "not ", out->from_domain, mode);
+	rc = align_one(ac, in->spf_domain, out->rec.aspf_strict, &err);
+	out->spf_aligned = rc == 1;
+	if (rc < 0)
+		strbuf_addf(why, "SPF domain %s: alignment with %s unknown (%s)", in->spf_domain,
+			    out->from_domain, strbuf_str(&err));
+	else
+		strbuf_addf(why, "SPF domain %s %saligned with %s (%s)", in->spf_domain,
+			    out->spf_aligned ? "" : "not ", out->from_domain, mode);
+	strbuf_free(&err);
 }
 
-static void align_dkim(const struct dmarc_ctx *dc, const struct dmarc_input *in,
-		       struct dmarc_outcome *out, struct strbuf *why)
+static void align_dkim(struct align_ctx *ac, const struct dmarc_input *in, struct strbuf *why)
 {
+	struct dmarc_outcome *out = ac->out;
 	const char *mode = out->rec.adkim_strict ? "strict" : "relaxed";
+	struct strbuf err = STRBUF_INIT, unknown = STRBUF_INIT;
 	size_t i;
 
 	for (i = 0; i < in->n_dkim_pass; i++) {
 		const char *d = in->dkim_pass_domains[i];
+		int rc = d != NULL ? align_one(ac, d, out->rec.adkim_strict, &err) : 0;
 
-		if (d != NULL && dmarc_aligned(dc, d, out->from_domain, out->rec.adkim_strict)) {
+		if (rc == 1) {
 			out->dkim_aligned = true;
 			strbuf_addf(why, "; DKIM d=%s aligned (%s)", d, mode);
+			strbuf_free(&err);
+			strbuf_free(&unknown);
 			return;
 		}
+		if (rc < 0 && unknown.len == 0)
+			strbuf_addf(&unknown, "; DKIM d=%s: alignment unknown (%s)", d,
+				    strbuf_str(&err));
+		strbuf_reset(&err);
 	}
+	strbuf_free(&err);
 	if (in->n_dkim_pass == 0) {
 		strbuf_adds(why, "; no passing DKIM signature");
 		return;
@@ -193,6 +304,8 @@ static void align_dkim(const struct dmarc_ctx *dc, const struct dmarc_input *in,
 	if (in->n_dkim_pass > REASON_DKIM_LIST)
 		strbuf_addf(why, " and %zu more", in->n_dkim_pass - REASON_DKIM_LIST);
 	strbuf_addf(why, " not aligned (%s)", mode);
+	strbuf_adds(why, strbuf_str(&unknown));
+	strbuf_free(&unknown);
 }
 
 /* p for the From domain's own record, else sp (or p); np when the From
@@ -276,13 +389,13 @@ void dmarc_discover(const struct dmarc_ctx *dc, struct resolver *r, const char *
 	memset(out, 0, sizeof(*out));
 	out->rec.pct = 100;
 	out->result = DMARC_RESULT_NONE;
+	out->discovery = dmarc_ctx_discovery(dc);
 	out->from_domain = dmarc_name_normalize(from_domain);
 	if (out->from_domain == NULL) {
 		strbuf_adds(&why, "no usable From domain");
-	} else {
-		out->org_domain = dmarc_org_domain(dc, out->from_domain);
-		if (discover(dc, r, out, &why))
-			parse_record(out, &why);
+	} else if (out->discovery == DMARC_DISCOVERY_PSL ? discover_psl(dc, r, out, &why)
+							 : discover_walk(r, out, &why)) {
+		parse_record(out, &why);
 	}
 	out->reason = strbuf_detach(&why);
 }
@@ -296,9 +409,33 @@ bool dmarc_needs_exists(const struct dmarc_outcome *out)
 	       rec->np != DMARC_POLICY_UNSET && rec->np != other;
 }
 
+bool dmarc_could_align(const struct dmarc_ctx *dc, const struct dmarc_outcome *out, const char *id,
+		       bool strict)
+{
+	char *n;
+	bool could;
+
+	if (out->discovery == DMARC_DISCOVERY_PSL || out->from_domain == NULL)
+		return dmarc_aligned(dc, id, out->from_domain, strict);
+	n = dmarc_name_normalize(id);
+	if (n == NULL)
+		return false;
+	if (strcmp(n, out->from_domain) == 0)
+		could = true;
+	else if (strict)
+		could = false;
+	else if (out->org_domain != NULL)
+		could = name_within(n, out->org_domain);
+	else
+		could = same_top(n, out->from_domain);
+	free(n);
+	return could;
+}
+
 void dmarc_judge(const struct dmarc_ctx *dc, struct resolver *r, const struct dmarc_opts *opts,
 		 const struct dmarc_input *in, struct dmarc_outcome *out)
 {
+	struct align_ctx ac = {dc, r, out, false, STRBUF_INIT};
 	struct strbuf why = STRBUF_INIT;
 	const char *tag = "p";
 
@@ -306,8 +443,9 @@ void dmarc_judge(const struct dmarc_ctx *dc, struct resolver *r, const struct dm
 		return; /* discovery said it all */
 	free(out->reason);
 	out->reason = NULL;
-	align_spf(dc, in, out, &why);
-	align_dkim(dc, in, out, &why);
+	align_spf(&ac, in, &why);
+	align_dkim(&ac, in, &why);
+	strbuf_free(&ac.org_error);
 	if (out->rec.policy_fallback)
 		strbuf_adds(&why,
 			    "; record has no valid policy, acting as p=none (RFC 7489 6.6.3)");

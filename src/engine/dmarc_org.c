@@ -1,5 +1,6 @@
 /*
- * dmarc_org - organizational domains (libpsl) and identifier alignment
+ * dmarc_org - organizational domains (libpsl), identifier alignment, and
+ * the shared context (the list and the discovery method)
  *
  * DESCRIPTION
  *	The dmarc_ctx holds the public suffix list, loaded once from a file
@@ -27,6 +28,7 @@
 
 struct dmarc_ctx {
 	psl_ctx_t *psl;
+	enum dmarc_discovery discovery;
 };
 
 struct dmarc_ctx *dmarc_ctx_new(const char *psl_file, struct am_err *err)
@@ -50,7 +52,18 @@ struct dmarc_ctx *dmarc_ctx_new(const char *psl_file, struct am_err *err)
 	}
 	dc = xcalloc(1, sizeof(*dc));
 	dc->psl = psl;
+	dc->discovery = DMARC_DISCOVERY_TREEWALK;
 	return dc;
+}
+
+void dmarc_ctx_set_discovery(struct dmarc_ctx *dc, enum dmarc_discovery how)
+{
+	dc->discovery = how;
+}
+
+enum dmarc_discovery dmarc_ctx_discovery(const struct dmarc_ctx *dc)
+{
+	return dc != NULL ? dc->discovery : DMARC_DISCOVERY_TREEWALK;
 }
 
 void dmarc_ctx_free(struct dmarc_ctx *dc)
@@ -151,6 +164,11 @@ const char *dmarc_result_name(enum dmarc_result res)
 		return "permerror";
 	}
 	return "unknown";
+}
+
+const char *dmarc_discovery_name(enum dmarc_discovery how)
+{
+	return how == DMARC_DISCOVERY_PSL ? "psl" : "treewalk";
 }
 
 const char *dmarc_policy_name(enum dmarc_policy p)

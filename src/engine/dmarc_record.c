@@ -4,11 +4,10 @@
  * DESCRIPTION
  *	Splits the TXT text at ';' into tag=value elements, checks that the
  *	first is v=DMARC1, and reads the tags RFC 7489 6.3, RFC 9091 and
- *	RFC 9989 define. Values of tags that do not decide whether there is a
- *	policy fall back to their defaults when invalid; an invalid or missing
- *	policy turns into p=none when rua names a usable report address
- *	(RFC 7489 6.6.3), and into "not a record" otherwise. The text is
- *	bounded by DMARC_RECORD_MAX; the parse is one pass.
+ *	RFC 9989 define (psd= also on its own, for the tree walk). Values of tags that do not decide
+ *whether there is a policy fall back to their defaults when invalid; an invalid or missing policy
+ *turns into p=none when rua names a usable report address (RFC 7489 6.6.3), and into "not a record"
+ *otherwise. The text is bounded by DMARC_RECORD_MAX; the parse is one pass.
  */
 #include "config.h"
 
@@ -31,7 +30,7 @@ struct raw_policy {
 	bool bad_p, bad_sp, bad_np;
 };
 
-enum { SEEN_ADKIM, SEEN_ASPF, SEEN_PCT, SEEN_T, SEEN_RUA, SEEN_RUF, SEEN_FO };
+enum { SEEN_ADKIM, SEEN_ASPF, SEEN_PCT, SEEN_T, SEEN_RUA, SEEN_RUF, SEEN_FO, SEEN_PSD };
 
 static bool is_ws(char c)
 {
@@ -122,6 +121,30 @@ static enum dmarc_policy policy_value(struct span v)
 	if (span_ieq(v, "reject"))
 		return DMARC_POLICY_REJECT;
 	return DMARC_POLICY_UNSET;
+}
+
+/* psd = "y" / "n" / "u"; anything else is the default, u. */
+static enum dmarc_psd psd_value(struct span v)
+{
+	if (span_ieq(v, "y"))
+		return DMARC_PSD_Y;
+	if (span_ieq(v, "n"))
+		return DMARC_PSD_N;
+	return DMARC_PSD_U;
+}
+
+enum dmarc_psd dmarc_record_psd(const char *txt, size_t len)
+{
+	struct span el, tag, v;
+	size_t pos = 0;
+
+	if (!dmarc_record_is_dmarc(txt, len))
+		return DMARC_PSD_U;
+	next_element(txt, len, &pos, &el); /* v=DMARC1 */
+	while (next_element(txt, len, &pos, &el))
+		if (split_tag(el, &tag, &v) && span_ieq(tag, "psd"))
+			return psd_value(v); /* the first occurrence counts */
+	return DMARC_PSD_U;
 }
 
 /* pct = 1*3DIGIT, 0..100; -1 when invalid. */
@@ -227,6 +250,8 @@ static void apply_tag(struct dmarc_record *rec, struct raw_policy *raw, struct s
 		rec->pct = n >= 0 ? n : 100;
 	} else if (span_ieq(tag, "t") && once(raw, SEEN_T)) {
 		rec->testing = span_ieq(v, "y");
+	} else if (span_ieq(tag, "psd") && once(raw, SEEN_PSD)) {
+		rec->psd = psd_value(v);
 	} else if (span_ieq(tag, "rua") && once(raw, SEEN_RUA)) {
 		rec->rua = xmemdup0(v.s, v.len);
 	} else if (span_ieq(tag, "ruf") && once(raw, SEEN_RUF)) {
@@ -239,7 +264,7 @@ static void apply_tag(struct dmarc_record *rec, struct raw_policy *raw, struct s
 			if (rec->fo[i] == 'D' || rec->fo[i] == 'S')
 				rec->fo[i] = (char)(rec->fo[i] - 'A' + 'a');
 	}
-	/* rf, ri, psd and unknown tags: nothing the evaluation uses */
+	/* rf, ri and unknown tags: nothing the evaluation uses */
 }
 
 /* RFC 7489 6.6.3 (and RFC 9989 for np): the record stands as published,

@@ -167,7 +167,11 @@ void dsig_canon_header(struct strbuf *in, enum dsig_canon c, const char *name, c
 			strbuf_addc(in, *p);
 		}
 	} else {
-		for (p = name; *p != '\0'; p++)
+		const char *e = name + strlen(name);
+
+		while (e > name && dsig_wsp(e[-1])) /* no WSP before the colon */
+			e--;
+		for (p = name; p < e; p++)
 			strbuf_addc(in, (*p >= 'A' && *p <= 'Z') ? (char)(*p - 'A' + 'a') : *p);
 		strbuf_addc(in, ':');
 		/* unfold, runs of WSP as one SP, none at either end */

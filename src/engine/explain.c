@@ -34,6 +34,24 @@ static void explain_spf(struct strbuf *sb, const char *what, const struct spf_ou
 	strbuf_adds(sb, ".\n");
 }
 
+static void explain_iprev(struct strbuf *sb, const struct iprev_outcome *o)
+{
+	if (o->result == IPREV_RESULT_NONE) {
+		strbuf_adds(sb, "iprev (reverse DNS of the client): not checked, iprev.enabled is "
+				"false.\n");
+		return;
+	}
+	strbuf_adds(sb, "iprev (reverse DNS of the client ");
+	escape_add(sb, o->ip);
+	strbuf_addf(sb, "): %s", iprev_result_name(o->result));
+	if (o->reason != NULL) {
+		strbuf_adds(sb, " (");
+		escape_add(sb, o->reason);
+		strbuf_adds(sb, ")");
+	}
+	strbuf_adds(sb, "; it does not change the action.\n");
+}
+
 static void explain_dkim(struct strbuf *sb, const struct verdict *v)
 {
 	size_t i;
@@ -113,6 +131,35 @@ static void explain_dmarc(struct strbuf *sb, const struct verdict *v)
 	}
 }
 
+static void explain_arc(struct strbuf *sb, const struct verdict *v)
+{
+	const struct arc_outcome *a = &v->arc;
+	size_t k;
+
+	strbuf_addf(sb, "ARC: %s", arc_result_name(a->result));
+	if (a->reason != NULL) {
+		strbuf_adds(sb, " (");
+		escape_add(sb, a->reason);
+		strbuf_adds(sb, ")");
+	}
+	for (k = a->n_seals; k > 0; k--) {
+		strbuf_addf(sb, "%s set %u sealed by ", k == a->n_seals ? ";" : ",",
+			    a->seals[k - 1].instance);
+		escape_add(sb, a->seals[k - 1].domain);
+	}
+	if (a->result == ARC_PASS)
+		strbuf_addf(sb, "; oldest-pass %d", a->oldest_pass);
+	strbuf_adds(sb, ".\n");
+	if (v->arc_ov.instance == 0)
+		return;
+	strbuf_adds(sb, "The trusted sealer ");
+	escape_add(sb, v->arc_ov.sealer);
+	strbuf_addf(sb, " (set %u) vouched for the author domain: it saw ", v->arc_ov.instance);
+	escape_add(sb, v->arc_ov.evidence);
+	strbuf_adds(sb, " before the message was changed on its way; so the DMARC failure is "
+			"not enforced.\n");
+}
+
 static const char *explain_words(const char *key)
 {
 	static const struct {
@@ -125,6 +172,7 @@ static const char *explain_words(const char *key)
 	    {"allow_network", "the client is in policy.allow_networks"},
 	    {"allow_domain", "the author domain is in policy.allow_domains"},
 	    {"monitor", "policy.mode is \"monitor\""},
+	    {"arc", "a trusted ARC sealer vouched for the message (arc.trusted_sealers)"},
 	};
 	size_t i;
 
@@ -165,7 +213,9 @@ char *explain_verdict(const struct verdict *v)
 	} else {
 		explain_spf(&sb, "MAIL FROM", &v->spf);
 		explain_spf(&sb, "HELO", &v->spf_helo);
+		explain_iprev(&sb, &v->iprev);
 		explain_dkim(&sb, v);
+		explain_arc(&sb, v);
 		explain_dmarc(&sb, v);
 	}
 	explain_action(&sb, v);

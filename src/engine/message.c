@@ -30,6 +30,7 @@ struct message {
 	const char *skip; /* policy_skip()'s reason, or NULL */
 	struct policy_in pin;
 	struct dkimv *dkim;
+	struct arcv *arc;
 	unsigned long n_headers;
 	unsigned long long header_bytes;
 	size_t n_from;
@@ -76,6 +77,7 @@ struct engine *engine_new_with_resolver(struct config *cfg, struct dmarc_ctx *ps
 		am_err_set(err, "no public suffix list");
 		goto fail;
 	}
+	dmarc_ctx_set_discovery(psl, cfg->dmarc_discovery);
 	eng->dkim = dkimv_lib_new(eng->resolver, &dopts, err);
 	if (eng->dkim == NULL)
 		goto fail;
@@ -126,8 +128,13 @@ struct message *message_new(struct engine *eng, const struct envelope *env)
 	m->pin.allow_net = policy_allow_net(cfg, m->client_ip);
 	m->pin.no_hold = env->no_hold;
 	budget_init(&m->budget, cfg->message_time);
-	if (m->skip == NULL)
+	if (m->skip == NULL) {
+		struct arc_opts ao = {cfg->arc_max_sets, cfg->dkim_min_key_bits,
+				      cfg->dkim_body_length == DKIM_BODY_LENGTH_STRICT};
+
 		m->dkim = dkimv_new(eng->dkim);
+		m->arc = arcv_new(eng->resolver, &ao);
+	}
 	return m;
 }
 
@@ -141,6 +148,7 @@ void message_free(struct message *m)
 	if (m == NULL)
 		return;
 	dkimv_free(m->dkim);
+	arcv_free(m->arc);
 	verdict_free(m->v);
 	dmarc_outcome_clear(&m->dmarc);
 	free(m->client_ip);
@@ -202,6 +210,7 @@ void message_header(struct message *m, const char *name, const char *value)
 	if (!message_within_limits(m, name, value))
 		return;
 	(void)dkimv_header(m->dkim, name, value);
+	arcv_header(m->arc, name, value);
 	if (strcasecmp(name, "From") == 0 && m->n_from++ == 0)
 		m->from_value = xstrdup(value);
 }
@@ -258,6 +267,11 @@ static void message_dkim_keys(struct message *m)
 	(void)dkimv_eoh(m->dkim);
 }
 
+static void message_arc_keys(struct message *m)
+{
+	arcv_eoh(m->arc);
+}
+
 /* End of headers: the author domain, its DMARC policy first, then the DKIM
  * keys. */
 void message_eoh(struct message *m)
@@ -273,6 +287,7 @@ void message_eoh(struct message *m)
 	if (!dmarc_needs_exists(&m->dmarc))
 		budget_policy_done(&m->budget);
 	message_dns(m, BUDGET_OTHER, budget_other(&m->budget), message_dkim_keys);
+	message_dns(m, BUDGET_OTHER, budget_other(&m->budget), message_arc_keys);
 }
 
 void message_body(struct message *m, const unsigned char *buf, size_t len)
@@ -280,6 +295,7 @@ void message_body(struct message *m, const unsigned char *buf, size_t len)
 	if (m->skip != NULL || m->pin.over_limit)
 		return;
 	(void)dkimv_body(m->dkim, buf, len);
+	arcv_body(m->arc, buf, len);
 }
 
 const size_t *message_forged_authres(const struct message *m, size_t *n)
@@ -300,6 +316,12 @@ static void message_spf(struct message *m)
 			       cfg->authserv_id, &v->spf_helo);
 	else
 		v->spf_helo.result = SPF_RESULT_NONE;
+}
+
+/* iprev is informational: it feeds neither DMARC nor the action. */
+static void message_iprev(struct message *m)
+{
+	iprev_check(m->eng->resolver, m->client_ip, &m->v->iprev);
 }
 
 static void message_dkim(struct message *m, struct verdict *v)
@@ -345,13 +367,18 @@ static void message_check(struct message *m)
 	if (!m->eoh_done)
 		message_eoh(m);
 	v->checked = true;
+	v->client_ip = xstrdup(m->client_ip);
 	message_dns(m, BUDGET_OTHER, budget_other(&m->budget), message_spf);
 	message_dkim(m, v);
+	arcv_eom(m->arc, &v->arc);
 	v->author = m->author;
 	v->header_from = m->header_from;
 	m->header_from = NULL;
 	if (v->author == AUTHOR_OK)
 		message_dns(m, BUDGET_POLICY, budget_policy(&m->budget), message_judge);
+	/* Last: its lookups cannot delay or starve any that decide. */
+	if (m->eng->cfg->iprev_enabled)
+		message_dns(m, BUDGET_OTHER, budget_other(&m->budget), message_iprev);
 }
 
 /* The action, the header and the explanation, from what is known. */

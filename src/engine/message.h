@@ -38,7 +38,8 @@
  *	DMARC policy is fetched first, before any DKIM key lookup (and long
  *	before SPF): the lookups whose names a spoofer controls cannot spend
  *	the time budget it needs (engine/budget.h). message_eom() runs SPF
- *	(MAIL FROM and HELO identities), finishes DKIM, judges DMARC, decides
+ *	(MAIL FROM and HELO identities), finishes DKIM, judges DMARC, runs
+ *	the informational iprev check last (engine/iprev.h), decides
  *	the action under the configuration's local policy (engine/policy.h:
  *	the one place that does), and writes the Authentication-Results
  *	value. message_error() decides again after the caller failed to carry

@@ -69,7 +69,8 @@ static void policy_clear_reply(struct verdict *v)
 }
 
 /* A temporary failure of a check whose identity could have aligned with
- * the author domain (under the record's aspf / adkim): its result might
+ * the author domain (under the record's aspf / adkim), or of a tree walk
+ * that would have told whether a passing identity aligns: its result might
  * have changed the DMARC outcome. Other identities' temporary failures
  * (a spoofer's own DNS) change nothing. */
 static bool policy_temp_could_align(const struct dmarc_ctx *dc, const struct verdict *v)
@@ -77,14 +78,16 @@ static bool policy_temp_could_align(const struct dmarc_ctx *dc, const struct ver
 	const struct dmarc_outcome *d = &v->dmarc;
 	size_t i;
 
+	if (d->align_temperror)
+		return true;
 	if (v->spf.result == SPF_RESULT_TEMPERROR && v->spf.domain != NULL &&
-	    dmarc_aligned(dc, v->spf.domain, v->header_from, d->rec.aspf_strict))
+	    dmarc_could_align(dc, d, v->spf.domain, d->rec.aspf_strict))
 		return true;
 	for (i = 0; i < v->n_dkim; i++) {
 		const struct dkimv_sig *s = &v->dkim[i];
 
 		if (s->result == DKIMV_TEMPERROR && s->domain != NULL &&
-		    dmarc_aligned(dc, s->domain, v->header_from, d->rec.adkim_strict))
+		    dmarc_could_align(dc, d, s->domain, d->rec.adkim_strict))
 			return true;
 	}
 	return false;
@@ -129,6 +132,35 @@ static void policy_author(const struct config *cfg, struct verdict *v)
 		policy_reply(v, cfg->tempfail_reply, NULL, NULL);
 }
 
+/* A DMARC failure that a trusted ARC sealer vouches for (engine/arc.h
+ * arc_trust()): accepted, with override "arc" and what enforcement would
+ * have done. */
+static bool policy_arc_override(const struct config *cfg, struct verdict *v)
+{
+	const struct dmarc_outcome *d = &v->dmarc;
+	struct arc_trust_in in = {(const char *const *)cfg->arc_trusted_sealers.v,
+				  cfg->arc_trusted_sealers.n,
+				  v->header_from,
+				  d->org_domain,
+				  d->rec.aspf_strict,
+				  d->rec.adkim_strict};
+	enum action would;
+
+	arc_override_clear(&v->arc_ov);
+	if (in.n_sealers == 0 || !arc_trust(&v->arc, &in, &v->arc_ov))
+		return false;
+	if (d->applied == DMARC_POLICY_REJECT) {
+		would = (enum action)cfg->act_dmarc_reject;
+		policy_set(v, ACTION_ACCEPT, "dmarc_reject");
+	} else {
+		would = (enum action)cfg->act_dmarc_quarantine;
+		policy_set(v, ACTION_ACCEPT, "dmarc_quarantine");
+	}
+	v->override = "arc";
+	v->would = would;
+	return true;
+}
+
 /* Step 1 for a checked message: the DMARC outcome under policy.*. */
 static void policy_dmarc(const struct config *cfg, const struct dmarc_ctx *dc, struct verdict *v)
 {
@@ -150,6 +182,8 @@ static void policy_dmarc(const struct config *cfg, const struct dmarc_ctx *dc, s
 		policy_set(v, ACTION_ACCEPT, "dmarc_fail_policy_none");
 		return;
 	}
+	if (policy_arc_override(cfg, v))
+		return;
 	if (policy_temp_could_align(dc, v)) {
 		policy_temperror(cfg, v, "auth_temperror");
 		return;
@@ -209,6 +243,7 @@ void policy_decide(const struct config *cfg, const struct dmarc_ctx *dc, const s
 	/* 3. internal errors */
 	if (error != NULL) {
 		v->error = error;
+		v->override = NULL; /* an ARC override is not carried out */
 		policy_clear_reply(v);
 		v->action = cfg->on_error == ON_ERROR_ACCEPT ? ACTION_ACCEPT : ACTION_TEMPFAIL;
 		if (v->action == ACTION_TEMPFAIL)

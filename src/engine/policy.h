@@ -22,7 +22,10 @@
  *	 1. the enforcement action: a header over limits.max_headers or
  *	    max_header_bytes is refused 552 5.3.4 ("header_limit");
  *	    otherwise the author-domain status and the DMARC outcome decide
- *	    under policy.* ("dmarc_reject", "no_from", ...). A temporary
+ *	    under policy.* ("dmarc_reject", "no_from", ...). A DMARC failure
+ *	    that a trusted ARC sealer vouches for (arc.trusted_sealers,
+ *	    engine/arc.h arc_trust()) is accepted instead: override "arc",
+ *	    would the enforcement action, the reason key unchanged. A temporary
  *	    error counts only where it could have changed the outcome: a DMARC
  *	    record that could not be fetched ("dmarc_temperror"), or an SPF
  *	    or DKIM temperror of an identity that could have aligned with the

@@ -4,8 +4,8 @@
  * DESCRIPTION
  *	verdict_new() returns a zeroed verdict (every result none, action
  *	accept); verdict_free() frees it and everything it owns: both SPF
- *	outcomes, the DKIM signature array and each signature's strings, the
- *	DMARC outcome and the action strings.
+ *	outcomes, the iprev outcome, the DKIM signature array and each
+ *	signature's strings, the DMARC outcome and the action strings.
  */
 #include "config.h"
 
@@ -25,11 +25,15 @@ void verdict_free(struct verdict *v)
 
 	if (!v)
 		return;
+	free(v->client_ip);
 	spf_outcome_clear(&v->spf);
 	spf_outcome_clear(&v->spf_helo);
+	iprev_outcome_clear(&v->iprev);
 	for (i = 0; i < v->n_dkim; i++)
 		dkimv_sig_clear(&v->dkim[i]);
 	free(v->dkim);
+	arc_outcome_clear(&v->arc);
+	arc_override_clear(&v->arc_ov);
 	free(v->header_from);
 	dmarc_outcome_clear(&v->dmarc);
 	free(v->smtp_rcode);

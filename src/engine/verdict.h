@@ -15,9 +15,11 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "engine/arc.h"
 #include "engine/dkim.h"
 #include "engine/dmarc.h"
 #include "engine/from.h"
+#include "engine/iprev.h"
 #include "engine/spf.h"
 
 enum action {
@@ -42,10 +44,17 @@ struct verdict {
 	 * max_header_bytes (reason "header_limit") */
 	bool checked;
 	bool skipped;		     /* not ours to check: no header, nothing to log but a skip */
+	char *client_ip;	     /* the SMTP client, as the envelope gave it */
 	struct spf_outcome spf;	     /* MAIL FROM identity (postmaster@HELO if null) */
 	struct spf_outcome spf_helo; /* HELO identity */
+	struct iprev_outcome iprev;  /* client IP reverse DNS (RFC 8601 3); result
+				      * none: not checked (iprev.enabled false) */
 	struct dkimv_sig *dkim;	     /* every signature seen */
 	size_t n_dkim;
+	struct arc_outcome arc; /* the ARC chain (RFC 8617) */
+	/* set when a trusted sealer's testimony overrode a DMARC failure
+	 * (override is then "arc"; arc_ov.instance 0 otherwise) */
+	struct arc_override arc_ov;
 	enum author_status author;
 	char *header_from; /* author domain (A-label form), or NULL */
 	struct dmarc_outcome dmarc;

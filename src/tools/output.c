@@ -39,6 +39,22 @@ static void json_spf(struct strbuf *sb, const char *key, const struct spf_outcom
 	strbuf_adds(sb, "}");
 }
 
+/* null when iprev was not checked (iprev.enabled false). */
+static void json_iprev(struct strbuf *sb, const struct iprev_outcome *o)
+{
+	json_key(sb, "iprev", false);
+	if (o->result == IPREV_RESULT_NONE) {
+		strbuf_adds(sb, "null");
+		return;
+	}
+	strbuf_adds(sb, "{");
+	json_kv(sb, "result", iprev_result_name(o->result), true);
+	json_kv(sb, "ip", o->ip, false);
+	json_kv(sb, "name", o->name, false);
+	json_kv(sb, "reason", o->reason, false);
+	strbuf_adds(sb, "}");
+}
+
 static void json_dkim(struct strbuf *sb, const struct verdict *v)
 {
 	size_t i;
@@ -62,6 +78,43 @@ static void json_dkim(struct strbuf *sb, const struct verdict *v)
 	strbuf_adds(sb, "]");
 }
 
+static void json_arc(struct strbuf *sb, const struct verdict *v)
+{
+	const struct arc_outcome *a = &v->arc;
+	size_t k;
+
+	json_key(sb, "arc", false);
+	strbuf_adds(sb, "{");
+	json_kv(sb, "result", arc_result_name(a->result), true);
+	strbuf_addf(sb, ", \"sets\": %u", a->sets);
+	if (a->result == ARC_PASS)
+		strbuf_addf(sb, ", \"oldest_pass\": %d", a->oldest_pass);
+	else
+		strbuf_adds(sb, ", \"oldest_pass\": null");
+	json_kv(sb, "reason", a->reason, false);
+	strbuf_adds(sb, ", \"seals\": [");
+	for (k = 0; k < a->n_seals; k++) {
+		const struct arc_seal *s = &a->seals[k];
+
+		strbuf_addf(sb, "%s{\"instance\": %u", k ? ", " : "", s->instance);
+		json_kv(sb, "domain", s->domain, false);
+		json_kv(sb, "selector", s->selector, false);
+		json_kv(sb, "cv", s->cv, false);
+		strbuf_addf(sb, ", \"valid\": %s}", s->valid ? "true" : "false");
+	}
+	strbuf_adds(sb, "]");
+	json_key(sb, "override", false);
+	if (v->arc_ov.instance == 0) {
+		strbuf_adds(sb, "null}");
+		return;
+	}
+	strbuf_addf(sb, "{\"instance\": %u", v->arc_ov.instance);
+	json_kv(sb, "sealer", v->arc_ov.sealer, false);
+	json_kv(sb, "evidence", v->arc_ov.evidence, false);
+	json_kv(sb, "comment", v->arc_ov.comment, false);
+	strbuf_adds(sb, "}}");
+}
+
 static void json_dmarc(struct strbuf *sb, const struct verdict *v)
 {
 	const struct dmarc_outcome *d = &v->dmarc;
@@ -72,6 +125,8 @@ static void json_dmarc(struct strbuf *sb, const struct verdict *v)
 	json_kv(sb, "header_from", v->header_from, false);
 	json_kv(sb, "policy_domain", d->policy_domain, false);
 	json_kv(sb, "org_domain", d->org_domain, false);
+	json_kv(sb, "discovery_method",
+		v->author == AUTHOR_OK ? dmarc_discovery_name(d->discovery) : NULL, false);
 	json_kv(sb, "p", d->have_record ? policy_or_null(d->rec.p) : NULL, false);
 	json_kv(sb, "sp", d->have_record ? policy_or_null(d->rec.sp) : NULL, false);
 	json_kv(sb, "np", d->have_record ? policy_or_null(d->rec.np) : NULL, false);
@@ -109,11 +164,14 @@ static void output_json(FILE *fp, const struct verdict *v)
 	if (v->checked) {
 		json_spf(&sb, "spf", &v->spf, true);
 		json_spf(&sb, "spf_helo", &v->spf_helo, false);
+		json_iprev(&sb, &v->iprev);
 		json_dkim(&sb, v);
+		json_arc(&sb, v);
 		json_dmarc(&sb, v);
 	} else {
 		strbuf_adds(&sb,
-			    ", \"spf\": null, \"spf_helo\": null, \"dkim\": [], \"dmarc\": null");
+			    ", \"spf\": null, \"spf_helo\": null, \"iprev\": null, \"dkim\": [], "
+			    "\"arc\": null, \"dmarc\": null");
 	}
 	json_kv(&sb, "action", action_name(v->action), false);
 	json_kv(&sb, "reason", v->reason, false);

@@ -1,9 +1,12 @@
 /*
- * dmarc_eval_driver - run dmarc_evaluate() once through a real resolver
+ * dmarc_eval_driver - run dmarc_evaluate() or one tree walk through a real
+ * resolver
  *
  * SYNOPSIS
- *	dmarc_eval_driver --ns IP@PORT [--timeout S] --from DOMAIN
- *	                  [--spf DOMAIN:RESULT] [--dkim DOMAIN]... [--pct-ignore]
+ *	dmarc_eval_driver --ns IP@PORT [--timeout S] [--discovery treewalk|psl]
+ *	                  --from DOMAIN [--spf DOMAIN:RESULT] [--dkim DOMAIN]...
+ *	                  [--pct-ignore]
+ *	dmarc_eval_driver --ns IP@PORT [--timeout S] --walk DOMAIN
  *
  * DESCRIPTION
  *	For the script tests (tests/conformance/dmarc_eval_scenarios.py,
@@ -12,10 +15,17 @@
  *	and result (only the one identity that counts: MAIL FROM, or HELO for
  *	a null sender) and passing DKIM d= domains, and prints
  *	  result=R disposition=D policy=P applied=A spf_aligned=0|1
- *	  dkim_aligned=0|1 policy_domain=X
+ *	  dkim_aligned=0|1 policy_domain=X org_domain=O discovery=M queries=N
+ *	  align_temperror=0|1
+ *	  record=...
  *	  reason=...
  *	where disposition is "none" unless the result is fail, then the
- *	applied policy. Exit status 0, or 2 on a usage error.
+ *	applied policy, "-" stands for none, M is treewalk (the default) or
+ *	psl, and N is the number of DNS lookups sent (the resolver keeps no
+ *	answers, so each one reaches the server). --walk runs one RFC 9989
+ *	tree walk from DOMAIN (tests/conformance/dmarc_treewalk.sh) and prints
+ *	  org_domain=O queries=N tempfail=0|1 records=D1,D2,...
+ *	Exit status 0, or 2 on a usage error.
  */
 #include "config.h"
 
@@ -25,6 +35,7 @@
 
 #include "dns/resolver.h"
 #include "engine/dmarc.h"
+#include "engine/dmarc_walk.h"
 
 #define MAX_DKIM 16
 
@@ -43,14 +54,36 @@ static enum spf_result spf_parse(const char *s)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: dmarc_eval_driver --ns IP@PORT [--timeout S] --from DOMAIN "
-			"[--spf DOMAIN:RESULT] [--dkim DOMAIN]... [--pct-ignore]\n");
+	fprintf(stderr, "usage: dmarc_eval_driver --ns IP@PORT [--timeout S] "
+			"[--discovery treewalk|psl] --from DOMAIN [--spf DOMAIN:RESULT] "
+			"[--dkim DOMAIN]... [--pct-ignore]\n"
+			"       dmarc_eval_driver --ns IP@PORT [--timeout S] --walk DOMAIN\n");
 	return 2;
+}
+
+static const char *dash(const char *s)
+{
+	return s != NULL ? s : "-";
+}
+
+static void walk(struct resolver *r, const char *name)
+{
+	struct dmarc_walk w;
+	size_t i;
+
+	dmarc_walk_run(r, name, &w);
+	printf("org_domain=%s queries=%u tempfail=%d records=", dash(w.org_domain), w.queries,
+	       w.tempfail);
+	for (i = 0; i < w.n_rec; i++)
+		printf("%s%s", i ? "," : "", w.rec[i].domain);
+	printf("%s\n", w.n_rec ? "" : "-");
+	dmarc_walk_clear(&w);
 }
 
 int main(int argc, char **argv)
 {
-	const char *ns = NULL, *dkim[MAX_DKIM];
+	const char *ns = NULL, *dkim[MAX_DKIM], *walk_from = NULL;
+	enum dmarc_discovery how = DMARC_DISCOVERY_TREEWALK;
 	struct dmarc_input in = {0};
 	struct dmarc_opts opts = {DMARC_PCT_SAMPLE, NULL, NULL};
 	struct resolver_opts ro = {0};
@@ -78,6 +111,12 @@ int main(int argc, char **argv)
 			ro.timeout = atof(v);
 		else if (!strcmp(a, "--from"))
 			in.from_domain = v;
+		else if (!strcmp(a, "--walk"))
+			walk_from = v;
+		else if (!strcmp(a, "--discovery") && !strcmp(v, "psl"))
+			how = DMARC_DISCOVERY_PSL;
+		else if (!strcmp(a, "--discovery") && !strcmp(v, "treewalk"))
+			how = DMARC_DISCOVERY_TREEWALK;
 		else if (!strcmp(a, "--spf"))
 			spf = strdup(v);
 		else if (!strcmp(a, "--dkim") && in.n_dkim_pass < MAX_DKIM)
@@ -85,7 +124,7 @@ int main(int argc, char **argv)
 		else
 			return usage();
 	}
-	if (ns == NULL || in.from_domain == NULL)
+	if (ns == NULL || (in.from_domain == NULL) == (walk_from == NULL))
 		return usage();
 	if (spf != NULL && (colon = strrchr(spf, ':')) != NULL) {
 		*colon = '\0';
@@ -103,13 +142,24 @@ int main(int argc, char **argv)
 		resolver_free(r);
 		return 1;
 	}
+	if (walk_from != NULL) {
+		walk(r, walk_from);
+		dmarc_ctx_free(dc);
+		resolver_free(r);
+		free(spf);
+		return 0;
+	}
+	dmarc_ctx_set_discovery(dc, how);
 	dmarc_evaluate(dc, r, &opts, &in, &out);
 	printf("result=%s disposition=%s policy=%s applied=%s spf_aligned=%d dkim_aligned=%d "
-	       "policy_domain=%s\nreason=%s\n",
+	       "policy_domain=%s org_domain=%s discovery=%s queries=%lu align_temperror=%d\n"
+	       "record=%s\nreason=%s\n",
 	       dmarc_result_name(out.result),
 	       out.result == DMARC_RESULT_FAIL ? dmarc_policy_name(out.applied) : "none",
 	       dmarc_policy_name(out.policy), dmarc_policy_name(out.applied), out.spf_aligned,
-	       out.dkim_aligned, out.policy_domain ? out.policy_domain : "-", out.reason);
+	       out.dkim_aligned, dash(out.policy_domain), dash(out.org_domain),
+	       dmarc_discovery_name(out.discovery), resolver_query_count(r), out.align_temperror,
+	       dash(out.record), out.reason);
 	dmarc_outcome_clear(&out);
 	dmarc_ctx_free(dc);
 	resolver_free(r);

@@ -61,7 +61,7 @@ ar=$(e2e_headers pass-1@e2e.test Authentication-Results)
 am_is "delivered once, with exactly one Authentication-Results" "$(printf '%s\n' "$ar" | wc -l)" 1
 am_like "the header has our authserv-id" "$ar" "^$E2E_AUTHSERV;"
 am_is "spf (MAIL FROM, HELO), dkim and dmarc pass" "$($E2E_PY results "$ar")" \
-	"spf=pass spf=pass dkim=pass dmarc=pass"
+	"spf=pass spf=pass iprev=permerror dkim=pass arc=none dmarc=pass"
 am_like "the DKIM result names the signing domain and selector" "$ar" \
 	'dkim=pass[^;]* header\.d=pass\.example[^;]* header\.s=e2e'
 am_like "the DMARC result names the From domain" "$ar" 'dmarc=pass[^;]* header\.from=pass\.example'
@@ -75,7 +75,7 @@ am_like "the kept header arrives unchanged" \
 	'^relay\.example\.net; spf=pass smtp\.mailfrom=pass\.example$'
 am_is "our header replaces the forged one (dmarc=pass from our own check)" \
 	"$($E2E_PY results "$(e2e_headers forged-1@e2e.test Authentication-Results | head -1)")" \
-	"spf=pass spf=pass dkim=none dmarc=pass"
+	"spf=pass spf=pass iprev=permerror dkim=none arc=none dmarc=pass"
 
 am_is "four headers, forged at 1 and 3: exactly those two removed" "$(ids four@e2e.test)" \
 	"$E2E_AUTHSERV relay1.example.net relay2.example.net"

@@ -59,9 +59,9 @@ am_is "delivered exactly once, nothing left in the queue" \
 	"$($E2E_PY delivered "$E2E_SINK" | grep -c '^big@e2e\.test$'):$(e2e_queue | wc -l)" "1:0"
 $E2E_PY stamped "$E2E_SINK" "$E2E_AUTHSERV" | grep '^big@' > "$T/stamped"
 am_like "one header of ours: dkim=pass, dmarc=pass (SPF fails: the body hash decided)" \
-	"$(cat "$T/stamped")" '^big@e2e\.test 1 spf=fail .*dkim=pass dmarc=pass$'
+	"$(cat "$T/stamped")" '^big@e2e\.test 1 spf=fail .*dkim=pass arc=none dmarc=pass$'
 am_like "the milter logged the verdict" "$(e2e_verdicts | grep 'mailfrom=bob@pass.example' | tail -1)" \
-	'dkim=pass\.example:e2e:pass dmarc=pass .*action=accept'
+	'dkim=pass\.example:e2e:pass arc=none dmarc=pass .*action=accept'
 # smtp-sink's file: its X-Client records, then the message as delivered,
 # with LF line ends and an empty line added at the end.
 f=$(grep -l '^Message-ID: <big@e2e\.test>' "$E2E_SINK"/* 2>/dev/null | head -1)

@@ -23,7 +23,7 @@ am_is "monitor: delivered once, with one Authentication-Results (the forged one 
 	"$(printf '%s\n' "$ar" | wc -l)" 1
 am_like "monitor: our header carries the failure" "$ar" "^$E2E_AUTHSERV;"
 am_is "monitor: spf fail, dmarc fail" "$($E2E_PY results "$ar")" \
-	"spf=fail spf=fail dkim=none dmarc=fail"
+	"spf=fail spf=fail iprev=permerror dkim=none arc=none dmarc=fail"
 am_like "monitor: the DMARC result names the policy" "$ar" \
 	'dmarc=fail \(p=reject[^)]*\) .*header\.from=reject\.example'
 qid=$(sed -n 's/.*queued as \([0-9A-F]*\).*/\1/p' "$T/rej.out")

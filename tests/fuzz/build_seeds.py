@@ -253,7 +253,25 @@ def engine_cases(messages):
                   msg(b"a@example.com", nl=b"\n", body=b"lf only\n")))
     for path in messages:
         cases.append((b"192.0.2.25", b"mail.example.com", b"user@example.com", path))
+    cases += arc_cases(rsa, signed)
     return cases
+
+
+def arc_cases(rsa, signed):
+    """Messages sealed by example.com (ARC, one and two hops) with the test
+    RSA key, so that the engine target reaches the ARC verifier's whole
+    path: the chain passes against fuzz_dns.c."""
+    import dkim
+    out, m = [], signed
+    for hop in (1, 2):
+        ar = b"Authentication-Results: example.com; %sdkim=pass header.d=example.com\r\n" % (
+            b"arc=pass; " if hop > 1 else b"")
+        m = ar + m
+        sealed = dkim.arc_sign(m, b"sel2048", b"example.com", rsa, b"example.com",
+                               include_headers=[b"from", b"to", b"subject"])
+        m = b"".join(sealed) + m
+        out.append((b"203.0.113.50", b"lists.example", b"bounce@lists.example", m))
+    return out
 
 
 def engine_seeds(seeds, cases):

@@ -151,7 +151,7 @@ for n in ("1", "3", "5", "10", "12", "13"):
 PY
 am_is "every header parses with python3-authres" "$(wc -l < "$T/parsed")" 6
 am_like "parsed results match the verdict" "$(grep '^1 ' "$T/parsed")" \
-	'^1 mx\.example\.org spf=pass spf=(none|pass) dkim=pass dkim=pass dmarc=pass$'
+	'^1 mx\.example\.org spf=pass spf=(none|pass) iprev=permerror dkim=pass dkim=pass arc=none dmarc=pass$'
 
 "$CHECK" -c "$T/conf" --ip 192.0.2.10 --helo h --mail-from a@example.com /nonexistent/x 2>"$T/err"
 am_is "unreadable input: exit 3" "$?" 3

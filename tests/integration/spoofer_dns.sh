@@ -27,15 +27,22 @@ sel._domainkey.sub.victim.example	TIMEOUT	-
 spoof.example	SERVFAIL	-
 sel._domainkey.spoof.example	TIMEOUT	-
 ZONE
-	# slow.example: 8 mx terms, every answer 0.4 s away (dns.timeout 1 s)
+	# slow.example: 10 mx terms of two hosts each, every answer 0.04 s
+	# away: valid, each far under dns.timeout, and together (30 lookups)
+	# longer than the whole 1 s budget. (Longer delays would outlast
+	# libunbound's retransmission timeout, learnt from the fast answers,
+	# and look like timeouts instead.)
 	printf 'slow.example\tTXT\t"v=spf1'
-	for i in 1 2 3 4 5 6 7 8; do printf ' mx:a%s.slow.example' $i; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do printf ' mx:a%s.slow.example' $i; done
 	printf ' -all"\n'
-	for i in 1 2 3 4 5 6 7 8; do
+	for i in 1 2 3 4 5 6 7 8 9 10; do
 		printf 'a%s.slow.example\tMX\t10 h%s.slow.example\n' $i $i
-		printf 'a%s.slow.example\tDELAY\t0.4\n' $i
-		printf 'h%s.slow.example\tA\t203.0.113.%s\n' $i $i
-		printf 'h%s.slow.example\tDELAY\t0.4\n' $i
+		printf 'a%s.slow.example\tMX\t20 g%s.slow.example\n' $i $i
+		printf 'a%s.slow.example\tDELAY\t0.04\n' $i
+		for h in h g; do
+			printf '%s%s.slow.example\tA\t203.0.113.%s\n' $h $i $i
+			printf '%s%s.slow.example\tDELAY\t0.04\n' $h $i
+		done
 	done
 	printf 'mail.slow.example\tTXT\t"v=spf1 include:slow.example -all"\n'
 } > "$T/zone"
@@ -43,7 +50,7 @@ am_start_dns "$T/zone"
 cat > "$T/conf" <<CONF
 authserv_id = "mx.example.org";
 dns = { nameservers = ["127.0.0.1@$AM_DNS_PORT"]; timeout = 1.0; cache_size = 0; };
-limits = { message_time = 3; };
+limits = { message_time = 1; };
 CONF
 cp "$T/conf" "$T/conf-accept"
 printf 'policy = { on_error = "accept"; };\n' >> "$T/conf-accept"

@@ -137,15 +137,14 @@ static void test_format_exact(void **state)
 	(void)state;
 	v.dkim = sigs;
 	v.n_dkim = 1;
-	check_format(
-	    "all pass", &v,
-	    " mx.example.org;\n"
-	    "\tspf=pass smtp.mailfrom=user@example.com;\n"
-	    "\tspf=pass smtp.helo=mail.example.com;\n"
-	    "\tdkim=pass (2048-bit key) header.d=example.com header.s=sel1\n"
-	    "\t\theader.a=rsa-sha256 header.b=abcdEFGH;\n"
-	    "\tdmarc=pass (p=reject sp=quarantine pct=100 dis=none) header.from=example.com\n"
-	    "\t\tpolicy.dmarc=reject");
+	check_format("all pass", &v,
+		     " mx.example.org;\n"
+		     "\tspf=pass smtp.mailfrom=user@example.com;\n"
+		     "\tspf=pass smtp.helo=mail.example.com;\n"
+		     "\tdkim=pass (2048-bit key) header.d=example.com header.s=sel1\n"
+		     "\t\theader.a=rsa-sha256 header.b=abcdEFGH;\n"
+		     "\tdmarc=pass (p=reject sp=quarantine pct=100 dis=none discovery=treewalk)\n"
+		     "\t\theader.from=example.com policy.dmarc=reject");
 
 	/* Nothing found anywhere; no HELO identity. */
 	memset(&v, 0, sizeof(v));
@@ -183,6 +182,7 @@ static void test_format_exact(void **state)
 	v.dmarc.rec.pct = 50;
 	v.dmarc.rec.testing = true;
 	v.dmarc.applied = DMARC_POLICY_QUARANTINE;
+	v.dmarc.discovery = DMARC_DISCOVERY_PSL;
 	v.dmarc.reason = S("no aligned identifier");
 	check_format(
 	    "failures", &v,
@@ -193,7 +193,7 @@ static void test_format_exact(void **state)
 	    "\t\theader.s=sel1 header.a=rsa-sha256 header.b=\"ab/dEF=H\";\n"
 	    "\tdkim=policy (512-bit key) reason=\"rsa-sha1 not accepted\" header.d=example.com\n"
 	    "\t\theader.s=sel1 header.a=rsa-sha1 header.b=abcdEFGH;\n"
-	    "\tdmarc=fail (p=reject np=none pct=50 t=y dis=quarantine)\n"
+	    "\tdmarc=fail (p=reject np=none pct=50 t=y dis=quarantine discovery=psl)\n"
 	    "\t\treason=\"no aligned identifier\" header.from=example.com\n"
 	    "\t\tpolicy.dmarc=quarantine");
 }
@@ -454,6 +454,54 @@ static void test_id_equal(void **state)
 	}
 }
 
+/* authres_parse(): results and properties, with the forms big providers
+ * send (an authres-version token, comments holding ";"). */
+static void test_parse(void **state)
+{
+	struct authres_parsed p;
+
+	assert_int_equal(
+	    authres_parse(
+		"mx.microsoft.com 1; spf=pass (sender IP is 192.0.2.9; ok) "
+		"smtp.mailfrom=news@example.com; dkim=pass (signature was verified) "
+		"header.d=example.com;\r\n dmarc=pass action=none header.from=example.com",
+		&p, false),
+	    -1); /* "action=none" is not ptype.property: not RFC 8601 */
+	assert_int_equal(authres_parse("mx.microsoft.com 1; spf=pass (sender IP is 192.0.2.9; ok) "
+				       "smtp.mailfrom=news@example.com; dmarc=pass action=none "
+				       "header.from=example.com;compauth=pass reason=100",
+				       &p, true),
+			 0); /* ... but Microsoft writes it: the lenient reading skips it */
+	assert_int_equal(p.n, 3);
+	assert_string_equal(authres_prop(&p.res[1], "header", "from"), "example.com");
+	assert_string_equal(p.res[2].method, "compauth");
+	authres_parsed_clear(&p);
+	assert_int_equal(
+	    authres_parse("mx.microsoft.com 1; spf=pass (sender IP is 192.0.2.9; ok) "
+			  "smtp.mailfrom=news@example.com; dkim=pass (signature was verified)\r\n"
+			  " header.d=example.com; dmarc=pass header.from=\"example.com\"",
+			  &p, false),
+	    0);
+	assert_string_equal(p.authserv_id, "mx.microsoft.com");
+	assert_int_equal(p.n, 3);
+	assert_string_equal(p.res[0].method, "spf");
+	assert_string_equal(p.res[0].result, "pass");
+	assert_string_equal(authres_prop(&p.res[0], "smtp", "mailfrom"), "news@example.com");
+	assert_string_equal(authres_prop(&p.res[1], "HEADER", "d"), "example.com");
+	assert_string_equal(authres_prop(&p.res[2], "header", "from"), "example.com");
+	assert_null(authres_prop(&p.res[2], "header", "d"));
+	authres_parsed_clear(&p);
+	assert_int_equal(authres_parse("lists.example; dkim=pass header.i=@example.com", &p, false),
+			 0);
+	assert_string_equal(authres_prop(&p.res[0], "header", "i"), "@example.com");
+	authres_parsed_clear(&p);
+	assert_int_equal(authres_parse("example.org; none", &p, false), 0);
+	assert_int_equal(p.n, 0);
+	authres_parsed_clear(&p);
+	assert_int_equal(authres_parse("example.org; dkim=", &p, true), -1);
+	assert_null(p.res);
+}
+
 static void test_valid(void **state)
 {
 	const struct {
@@ -511,6 +559,7 @@ int main(void)
 	    cmocka_unit_test(test_read_authserv_id),
 	    cmocka_unit_test(test_id_equal),
 	    cmocka_unit_test(test_valid),
+	    cmocka_unit_test(test_parse),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -31,6 +31,7 @@ static void test_new_zeroed(void **state)
 	(void)state;
 	assert_non_null(v);
 	assert_int_equal(v->spf.result, SPF_RESULT_NONE);
+	assert_int_equal(v->iprev.result, IPREV_RESULT_NONE);
 	assert_int_equal(v->dmarc.result, DMARC_RESULT_NONE);
 	assert_int_equal(v->action, ACTION_ACCEPT);
 	assert_null(v->dkim);
@@ -62,6 +63,9 @@ static void make_and_free(size_t n_dkim)
 	v->spf_helo.identity = xstrdup("mail.example.com");
 	v->spf_helo.domain = xstrdup("mail.example.com");
 	v->spf_helo.reason = xstrdup("no record");
+	v->iprev.ip = xstrdup("192.0.2.1");
+	v->iprev.name = xstrdup("mail.example.com");
+	v->iprev.reason = xstrdup("mail.example.com maps back to 192.0.2.1");
 	v->dkim = xcalloc(n_dkim ? n_dkim : 1, sizeof(*v->dkim));
 	v->n_dkim = n_dkim;
 	for (i = 0; i < n_dkim; i++)

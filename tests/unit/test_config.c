@@ -29,6 +29,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->dkim_max_signatures, 5);
 	assert_int_equal(cfg->dkim_min_key_bits, 1024);
 	assert_int_equal(cfg->dmarc_pct, DMARC_PCT_SAMPLE);
+	assert_int_equal(cfg->dmarc_discovery, DMARC_DISCOVERY_TREEWALK);
 	assert_int_equal(cfg->act_dmarc_reject, ACTION_REJECT);
 	assert_int_equal(cfg->act_dmarc_quarantine, ACTION_QUARANTINE);
 	assert_int_equal(cfg->act_multiple_from, ACTION_REJECT);
@@ -42,6 +43,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->idle_timeout, 7210);
 	assert_int_equal(cfg->negotiate_timeout, 10);
 	assert_int_equal(cfg->dkim_body_length, DKIM_BODY_LENGTH_STRICT);
+	assert_true(cfg->iprev_enabled);
 	assert_int_equal(cfg->trusted_networks.n, 2);
 	{
 		struct am_addr lo;
@@ -65,7 +67,8 @@ static void test_values(void **state)
 	    "authserv_id = \"mx.example.org\";\n"
 	    "dns = { nameservers = [\"127.0.0.1@5353\", \"::1\"]; timeout = 1; };\n"
 	    "dkim = { max_signatures = 7; };\n"
-	    "dmarc = { pct = \"ignore\"; };\n"
+	    "dmarc = { pct = \"ignore\"; discovery = \"psl\"; };\n"
+	    "iprev = { enabled = false; };\n"
 	    "policy = { dmarc_quarantine = \"reject\"; on_error = \"accept\"; };\n";
 	struct am_err err = {""};
 	struct config *cfg = config_parse(text, "t.conf", &err);
@@ -78,6 +81,8 @@ static void test_values(void **state)
 	assert_true(cfg->dns_timeout > 0.99 && cfg->dns_timeout < 1.01);
 	assert_int_equal(cfg->dkim_max_signatures, 7);
 	assert_int_equal(cfg->dmarc_pct, DMARC_PCT_IGNORE);
+	assert_int_equal(cfg->dmarc_discovery, DMARC_DISCOVERY_PSL);
+	assert_false(cfg->iprev_enabled);
 	assert_int_equal(cfg->act_dmarc_quarantine, ACTION_REJECT);
 	assert_int_equal(cfg->on_error, ON_ERROR_ACCEPT);
 	config_unref(config_ref(cfg)); /* a second reference keeps it alive */
@@ -122,8 +127,12 @@ static const struct {
     {"dkim = { min_key_bits = 512; };\n", "dkim.min_key_bits: 512 is out of range"},
     {"dkim = { max_signatures = 2.5; };\n", "dkim.max_signatures: expected an integer"},
     {"dmarc = { pct = \"maybe\"; };\n", "dmarc.pct: \"maybe\" is not one of"},
+    {"dmarc = { discovery = \"dns\"; };\n",
+     "dmarc.discovery: \"dns\" is not one of \"treewalk\", \"psl\""},
     {"policy = { no_from = \"drop\"; };\n", "policy.no_from: \"drop\" is not one of"},
     {"spf = { check_helo = 1; };\n", "spf.check_helo: expected true or false"},
+    {"iprev = { enabled = \"yes\"; };\n", "iprev.enabled: expected true or false"},
+    {"iprev = { enable = true; };\n", "iprev.enable: unknown key"},
     {"dns = { nameservers = [\"example.com\"]; };\n", "dns.nameservers: \"example.com\""},
     {"dns = { nameservers = [\"127.0.0.1@99999\"]; };\n", "is not IP or IP@PORT"},
     {"reply = { reject = \"450 4.7.1 no\"; };\n", "reply.reject: must start with a 5xx"},
@@ -201,6 +210,7 @@ static void test_sample_file(void **state)
 	assert_string_equal(cfg->reject_reply, def->reject_reply);
 	assert_string_equal(cfg->tempfail_reply, def->tempfail_reply);
 	assert_int_equal(cfg->on_error, def->on_error);
+	assert_int_equal(cfg->iprev_enabled, def->iprev_enabled);
 	config_unref(cfg);
 	config_unref(def);
 }

@@ -1,10 +1,11 @@
 /*
- * test_dmarc_eval - DMARC evaluation against canned DNS answers
+ * test_dmarc_eval - DMARC evaluation against canned DNS answers, with
+ * discovery by the public suffix list (RFC 7489)
  *
- * This file defines resolver_query() and dns_result_free() itself, serving
- * a per-test table (mock_zone), so dmarc.c runs unchanged without a
- * network. Covered: alignment (relaxed/strict, PSL), policy discovery (own
- * record, organizational domain, several records, temporary failures),
+ * The canned resolver is dmarc_mock_dns.h (a per-test table, mock_zone),
+ * so dmarc.c runs unchanged without a network. Covered: alignment
+ * (relaxed/strict, PSL), policy discovery (own record, organizational
+ * domain, several records, temporary failures),
  * p/sp/np choice with the RFC 9091 existence check, pct sampling (exact
  * stepping with a fixed rand100 and a 10,000-draw binomial check with a
  * seeded one), t=y, and how t=y and pct combine (one step in total).
@@ -25,68 +26,7 @@
 #include "dns/resolver.h"
 #include "engine/dmarc.h"
 
-/* ---- the canned resolver ---- */
-
-struct mock_rr {
-	const char *name;
-	int type;
-	enum dns_status st;
-	const char *txt[3];
-};
-
-static const struct mock_rr *mock_zone;
-static unsigned mock_queries;
-static char mock_log[2048];
-
-struct dns_result *resolver_query(struct resolver *r, const char *name, int type)
-{
-	struct dns_result *res = calloc(1, sizeof(*res));
-	const struct mock_rr *m;
-	bool name_seen = false;
-	size_t n = 0;
-
-	(void)r;
-	mock_queries++;
-	snprintf(mock_log + strlen(mock_log), sizeof(mock_log) - strlen(mock_log), "%s/%d ", name,
-		 type);
-	res->status = DNS_NXDOMAIN;
-	for (m = mock_zone; m && m->name; m++) {
-		if (strcasecmp(m->name, name) != 0)
-			continue;
-		name_seen = true;
-		if (m->type != type && m->st != DNS_TEMPFAIL)
-			continue;
-		res->status = m->st;
-		if (m->st != DNS_OK)
-			break;
-		while (n < 3 && m->txt[n])
-			n++;
-		res->rr = calloc(n, sizeof(*res->rr));
-		for (res->nrr = 0; res->nrr < n; res->nrr++) {
-			res->rr[res->nrr].text = strdup(m->txt[res->nrr]);
-			res->rr[res->nrr].text_len = strlen(m->txt[res->nrr]);
-		}
-		return res;
-	}
-	if (res->status == DNS_NXDOMAIN && name_seen)
-		res->status = DNS_NODATA;
-	if (res->status == DNS_TEMPFAIL)
-		res->error = strdup("SERVFAIL");
-	return res;
-}
-
-void dns_result_free(struct dns_result *res)
-{
-	size_t i;
-
-	if (res == NULL)
-		return;
-	for (i = 0; i < res->nrr; i++)
-		free(res->rr[i].text);
-	free(res->rr);
-	free(res->error);
-	free(res);
-}
+#include "dmarc_mock_dns.h"
 
 /* ---- helpers ---- */
 
@@ -98,9 +38,14 @@ static int setup(void **state)
 
 	(void)state;
 	dc = dmarc_ctx_new(AM_PSL_FILE, &err);
-	if (dc == NULL)
+	if (dc == NULL) {
 		fprintf(stderr, "# %s\n", err.msg);
-	return dc == NULL;
+		return 1;
+	}
+	/* These cases are RFC 7489's discovery; test_dmarc_walk has the
+	 * tree walk's. */
+	dmarc_ctx_set_discovery(dc, DMARC_DISCOVERY_PSL);
+	return 0;
 }
 
 static int teardown(void **state)
@@ -125,19 +70,9 @@ static void eval(const struct mock_rr *zone, const char *from, const char *spf_d
 	const char *d[1] = {dkim};
 	struct dmarc_input in = {from, spf_dom, spf, d, dkim ? 1 : 0};
 
-	mock_zone = zone;
-	mock_queries = 0;
-	mock_log[0] = '\0';
+	mock_use(zone);
 	dmarc_evaluate(dc, NULL, opts, &in, out);
 }
-
-#define T(name, rec)                     \
-	{                                \
-		name, DNS_T_TXT, DNS_OK, \
-		{                        \
-			rec, NULL, NULL  \
-		}                        \
-	}
 
 /* ---- alignment ---- */
 

@@ -162,13 +162,59 @@ static void test_is_dmarc(void **state)
 	assert_false(dmarc_record_is_dmarc(NULL, 0));
 }
 
+/* psd= (RFC 9989 4.7): y, n or u; anything else is u. dmarc_record_psd()
+ * reads it from any v=DMARC1 text, usable as a policy or not. */
+static void test_psd(void **state)
+{
+	static const struct {
+		const char *txt;
+		int parses;		 /* dmarc_record_parse() */
+		enum dmarc_psd psd, any; /* in the record; from dmarc_record_psd() */
+	} psd_rows[] = {
+	    {"v=DMARC1; p=none", 0, DMARC_PSD_U, DMARC_PSD_U},
+	    {"v=DMARC1; p=reject; psd=y", 0, DMARC_PSD_Y, DMARC_PSD_Y},
+	    {"v=DMARC1; p=reject; psd=n", 0, DMARC_PSD_N, DMARC_PSD_N},
+	    {"v=DMARC1; p=reject; psd=u", 0, DMARC_PSD_U, DMARC_PSD_U},
+	    {"v=DMARC1; p=reject; PSD = Y ", 0, DMARC_PSD_Y, DMARC_PSD_Y},
+	    {"v=DMARC1; p=reject; psd=yes", 0, DMARC_PSD_U, DMARC_PSD_U},
+	    {"v=DMARC1; p=reject; psd=", 0, DMARC_PSD_U, DMARC_PSD_U},
+	    {"v=DMARC1; p=reject; psd=n; psd=y", 0, DMARC_PSD_N, DMARC_PSD_N},
+	    {"v=DMARC1; p=reject; psd=x; psd=y", 0, DMARC_PSD_U, DMARC_PSD_U},
+	    {"v=DMARC1; psd=y; rua=mailto:d@example.com", 0, DMARC_PSD_Y, DMARC_PSD_Y},
+	    {"v=DMARC1; psd=y", -1, DMARC_PSD_U, DMARC_PSD_Y},
+	    {"v=DMARC1; p=bogus; psd=n", -1, DMARC_PSD_U, DMARC_PSD_N},
+	    {"v=spf1 psd=y", -1, DMARC_PSD_U, DMARC_PSD_U},
+	    {"psd=y; v=DMARC1; p=none", -1, DMARC_PSD_U, DMARC_PSD_U},
+	};
+	size_t i, fails = 0;
+
+	(void)state;
+	for (i = 0; i < sizeof(psd_rows) / sizeof(psd_rows[0]); i++) {
+		struct dmarc_record rec;
+		size_t len = strlen(psd_rows[i].txt);
+		int rc = dmarc_record_parse(psd_rows[i].txt, len, &rec, NULL);
+		enum dmarc_psd any = dmarc_record_psd(psd_rows[i].txt, len);
+
+		if (rc != psd_rows[i].parses || (rc == 0 && rec.psd != psd_rows[i].psd) ||
+		    any != psd_rows[i].any) {
+			print_error("row %zu [%s]: rc=%d psd=%d any=%d; expected %d %d %d\n", i,
+				    psd_rows[i].txt, rc, rc == 0 ? (int)rec.psd : -1, (int)any,
+				    psd_rows[i].parses, (int)psd_rows[i].psd, (int)psd_rows[i].any);
+			fails++;
+		}
+		if (rc == 0)
+			dmarc_record_clear(&rec);
+	}
+	assert_int_equal(dmarc_record_psd(NULL, 0), DMARC_PSD_U);
+	assert_int_equal(fails, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_rows),
-	    cmocka_unit_test(test_strings),
-	    cmocka_unit_test(test_limits),
-	    cmocka_unit_test(test_is_dmarc),
+	    cmocka_unit_test(test_rows),   cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_limits), cmocka_unit_test(test_is_dmarc),
+	    cmocka_unit_test(test_psd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
