@@ -51,7 +51,7 @@ H3="seal:$T/arc.key:rsa-sha256:fwd3.example:arc"
 printf 'From: News <news@example.com>\r\nTo: list@lists.example\r\nSubject: news\r\nDate: Wed, 25 Nov 2026 12:00:00 +0000\r\nMessage-ID: <n1@example.com>\r\n\r\nHello.\r\n' |
 	$KEYS sign "$T/author.key" example.com news rsa-sha256 > "$T/orig.eml"
 
-am_plan 30
+am_plan 31
 
 # The list: DKIM broken by the subject tag and footer, sealed by lists.example.
 $CHAIN list "$L1" < "$T/orig.eml" > "$T/list.eml"
@@ -110,6 +110,12 @@ $CHAIN list "$L1" "$H2" "$H3" "seal:$T/arc.key:rsa-sha256:fwd2.example:arc" < "$
 run "$T/7" max3 < "$T/four.eml"
 am_is "4 sets over arc.max_sets = 3: fail" \
 	"$(json "$T/7" 'j["arc"]["result"]+" "+j["arc"]["reason"]')" "fail more than arc.max_sets (3) ARC sets"
+
+$CHAIN list "$L1" "$H2" "$H3" tamper-aar:1 < "$T/orig.eml" > "$T/three-tampered.eml"
+run "$T/7b" all3 < "$T/three-tampered.eml"
+am_is "three hops, the oldest hop's AAR tampered: every seal over it fails, the chain fails" \
+	"$(json "$T/7b" 'j["arc"]["result"]+" "+j["arc"]["reason"].split(":")[0]+" "+j["action"]')" \
+	"fail ARC-Seal 3 reject"
 
 # header.oldest-pass: the body changed after the first hop.
 $CHAIN list "$L1" append:changed-after-hop-1 "$H2" < "$T/orig.eml" > "$T/oldest.eml"
