@@ -442,6 +442,12 @@ void arcv_eom(struct arcv *a, struct arc_outcome *out)
 				a->n_sets, a->n_sets == 1 ? "" : "s");
 }
 
+const struct dsig_hdr *arcv_headers(const struct arcv *a, size_t *n)
+{
+	*n = a->n_hdrs;
+	return a->hdrs;
+}
+
 void arcv_free(struct arcv *a)
 {
 	size_t k;

@@ -47,6 +47,7 @@
 #include <stddef.h>
 
 #include "dns/resolver.h"
+#include "engine/dsig.h"
 
 #define ARC_MAX_SETS 50	  /* RFC 8617 4.2.1 */
 #define ARC_BODY_HASHES 4 /* distinct AMS body canonicalizations hashed */
@@ -88,6 +89,10 @@ void arcv_body(struct arcv *a, const unsigned char *buf, size_t len);
 /* Fills out (which the caller clears). */
 void arcv_eom(struct arcv *a, struct arc_outcome *out);
 void arcv_free(struct arcv *a);
+/* Every header field arcv_header() was given, in order (the caller may
+ * read them until arcv_free(); the engine's DKIM verification of UTF-8
+ * signature fields does). */
+const struct dsig_hdr *arcv_headers(const struct arcv *a, size_t *n);
 
 void arc_outcome_clear(struct arc_outcome *out);
 

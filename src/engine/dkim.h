@@ -24,7 +24,9 @@
  *	split across two chunks).
  *
  *	A d= in UTF-8 (U-labels) is looked up, reported and aligned in its
- *	A-label form (RFC 8616, util/idna.h).
+ *	A-label form (RFC 8616, util/idna.h). libopendkim refuses a signature
+ *	field holding any 8-bit byte (reported neutral here); the engine
+ *	verifies those fields itself (engine/dkim_utf8.h) and uses that result.
  *
  *	Every DKIM-Signature header field is reported, in header order, as one
  *	struct dkimv_sig. Results follow RFC 8601 section 2.7.1:

@@ -131,8 +131,11 @@ void dsig_body_free(struct dsig_body *b);
 struct dsig_key {
 	void *pkey; /* EVP_PKEY *, or NULL */
 	bool ed25519;
-	unsigned bits; /* RSA modulus size; 256 for ed25519 */
-	char why[160]; /* what went wrong, when a call failed */
+	unsigned bits;	/* RSA modulus size; 256 for ed25519 */
+	bool testing;	/* t=y: the domain is testing DKIM */
+	bool strict;	/* t=s: i= must be d= itself */
+	bool too_small; /* failed for an RSA key under min_bits (RFC 8301) */
+	char why[160];	/* what went wrong, when a call failed */
 };
 
 /* Looks the key up (selector._domainkey.domain, through r) and loads it.

@@ -130,6 +130,8 @@ enum dsig_rc dsig_key_parse(const char *record, unsigned min_bits, struct dsig_k
 		return dsig_key_fail(key, why);
 	}
 	key->ed25519 = k != NULL && strcasecmp(k, "ed25519") == 0;
+	key->testing = dsig_tag(&t, "t") != NULL && dsig_list_has(dsig_tag(&t, "t"), "y", NULL);
+	key->strict = dsig_tag(&t, "t") != NULL && dsig_list_has(dsig_tag(&t, "t"), "s", NULL);
 	dsig_tags_clear(&t);
 	if (key->ed25519) {
 		if (len == DSIG_ED25519_LEN)
@@ -150,6 +152,7 @@ enum dsig_rc dsig_key_parse(const char *record, unsigned min_bits, struct dsig_k
 			 key->bits, min_bits);
 		EVP_PKEY_free(key->pkey);
 		key->pkey = NULL;
+		key->too_small = true;
 		return dsig_key_fail(key, why_bits);
 	}
 	return DSIG_OK;

@@ -9,6 +9,7 @@
 
 #include "engine/authres.h"
 #include "engine/budget.h"
+#include "engine/dkim_utf8.h"
 #include "engine/explain.h"
 #include "engine/message.h"
 #include "engine/policy.h"
@@ -31,6 +32,7 @@ struct message {
 	struct policy_in pin;
 	struct dkimv *dkim;
 	struct arcv *arc;
+	struct dkimu *dkimu; /* DKIM-Signature fields that hold UTF-8 */
 	unsigned long n_headers;
 	unsigned long long header_bytes;
 	size_t n_from;
@@ -132,7 +134,11 @@ struct message *message_new(struct engine *eng, const struct envelope *env)
 		struct arc_opts ao = {cfg->arc_max_sets, cfg->dkim_min_key_bits,
 				      cfg->dkim_body_length == DKIM_BODY_LENGTH_STRICT};
 
+		struct dkimv_opts dopts = {cfg->dkim_max_signatures, cfg->dkim_min_key_bits,
+					   cfg->dns_timeout, ao.body_length_strict};
+
 		m->dkim = dkimv_new(eng->dkim);
+		m->dkimu = dkimu_new(eng->resolver, &dopts);
 		m->arc = arcv_new(eng->resolver, &ao);
 	}
 	return m;
@@ -149,6 +155,7 @@ void message_free(struct message *m)
 		return;
 	dkimv_free(m->dkim);
 	arcv_free(m->arc);
+	dkimu_free(m->dkimu);
 	verdict_free(m->v);
 	dmarc_outcome_clear(&m->dmarc);
 	free(m->client_ip);
@@ -210,6 +217,7 @@ void message_header(struct message *m, const char *name, const char *value)
 	if (!message_within_limits(m, name, value))
 		return;
 	(void)dkimv_header(m->dkim, name, value);
+	dkimu_header(m->dkimu, name, value);
 	arcv_header(m->arc, name, value);
 	if (strcasecmp(name, "From") == 0 && m->n_from++ == 0)
 		m->from_value = xstrdup(value);
@@ -265,6 +273,7 @@ static void message_discover(struct message *m)
 static void message_dkim_keys(struct message *m)
 {
 	(void)dkimv_eoh(m->dkim);
+	dkimu_eoh(m->dkimu);
 }
 
 static void message_arc_keys(struct message *m)
@@ -295,6 +304,7 @@ void message_body(struct message *m, const unsigned char *buf, size_t len)
 	if (m->skip != NULL || m->pin.over_limit)
 		return;
 	(void)dkimv_body(m->dkim, buf, len);
+	dkimu_body(m->dkimu, buf, len);
 	arcv_body(m->arc, buf, len);
 }
 
@@ -327,13 +337,19 @@ static void message_iprev(struct message *m)
 static void message_dkim(struct message *m, struct verdict *v)
 {
 	const struct dkimv_sig *sigs = NULL;
-	size_t n = 0, i;
+	size_t n = 0, i, nh = 0;
+	const struct dsig_hdr *hdrs = arcv_headers(m->arc, &nh);
 
 	(void)dkimv_eom(m->dkim, &sigs, &n);
 	v->dkim = xcalloc(n ? n : 1, sizeof(*v->dkim));
 	v->n_dkim = n;
-	for (i = 0; i < n; i++)
-		dkimv_sig_copy(&v->dkim[i], &sigs[i]);
+	dkimu_eom(m->dkimu, hdrs, nh);
+	for (i = 0; i < n; i++) {
+		/* a UTF-8 field libopendkim could not read: our own result */
+		const struct dkimv_sig *u = dkimu_result(m->dkimu, i);
+
+		dkimv_sig_copy(&v->dkim[i], u != NULL ? u : &sigs[i]);
+	}
 }
 
 /* DMARC with SPF and DKIM known; the np= existence check, if any, is a
