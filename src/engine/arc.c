@@ -50,11 +50,11 @@ void arcv_header(struct arcv *a, const char *name, const char *value)
 		return;
 	if (a->n_hdrs == a->cap_hdrs) {
 		a->cap_hdrs = a->cap_hdrs ? 2 * a->cap_hdrs : 32;
-		a->hdrs = xrealloc(a->hdrs, a->cap_hdrs * sizeof(*a->hdrs));
+		a->offs = xrealloc(a->offs, a->cap_hdrs * sizeof(*a->offs));
 	}
-	a->hdrs[a->n_hdrs].name = xstrdup(name);
-	a->hdrs[a->n_hdrs].value = xstrdup(value);
-	a->n_hdrs++;
+	a->offs[a->n_hdrs++] = a->arena.len;
+	strbuf_add(&a->arena, name, strlen(name) + 1);
+	strbuf_add(&a->arena, value, strlen(value) + 1);
 	if (arc_kind(name) != ARC_K_NONE)
 		a->any_arc = true;
 }
@@ -313,6 +313,18 @@ static bool arc_check_set(struct arcv *a, unsigned i)
 	return true;
 }
 
+/* The header fields, pointing into the arena (it grows no more). */
+static void arc_index(struct arcv *a)
+{
+	size_t k;
+
+	a->hdrs = xcalloc(a->n_hdrs + 1, sizeof(*a->hdrs));
+	for (k = 0; k < a->n_hdrs; k++) {
+		a->hdrs[k].name = a->arena.s + a->offs[k];
+		a->hdrs[k].value = a->hdrs[k].name + strlen(a->hdrs[k].name) + 1;
+	}
+}
+
 void arcv_eoh(struct arcv *a)
 {
 	unsigned i;
@@ -320,6 +332,7 @@ void arcv_eoh(struct arcv *a)
 	if (a->eoh_done)
 		return;
 	a->eoh_done = true;
+	arc_index(a);
 	if (!a->any_arc || !arc_collect(a))
 		return;
 	for (i = a->n_sets; i >= 1; i--)
@@ -444,7 +457,7 @@ void arcv_eom(struct arcv *a, struct arc_outcome *out)
 
 const struct dsig_hdr *arcv_headers(const struct arcv *a, size_t *n)
 {
-	*n = a->n_hdrs;
+	*n = a->hdrs != NULL ? a->n_hdrs : 0;
 	return a->hdrs;
 }
 
@@ -454,10 +467,8 @@ void arcv_free(struct arcv *a)
 
 	if (a == NULL)
 		return;
-	for (k = 0; k < a->n_hdrs; k++) {
-		free((char *)a->hdrs[k].name);
-		free((char *)a->hdrs[k].value);
-	}
+	strbuf_free(&a->arena);
+	free(a->offs);
 	free(a->hdrs);
 	for (k = 0; a->sets != NULL && k < ARC_MAX_SETS; k++) {
 		dsig_tags_clear(&a->sets[k].ams_t);
@@ -471,6 +482,7 @@ void arcv_free(struct arcv *a)
 		free(a->keys[k].domain);
 		dsig_key_clear(&a->keys[k].key);
 	}
+	free(a->keys);
 	free(a->why);
 	free(a);
 }

@@ -89,9 +89,9 @@ void arcv_body(struct arcv *a, const unsigned char *buf, size_t len);
 /* Fills out (which the caller clears). */
 void arcv_eom(struct arcv *a, struct arc_outcome *out);
 void arcv_free(struct arcv *a);
-/* Every header field arcv_header() was given, in order (the caller may
- * read them until arcv_free(); the engine's DKIM verification of UTF-8
- * signature fields does). */
+/* Every header field arcv_header() was given, in order, from arcv_eoh()
+ * on (none before); valid until arcv_free(). The engine's DKIM
+ * verification of UTF-8 signature fields reads them. */
 const struct dsig_hdr *arcv_headers(const struct arcv *a, size_t *n);
 
 void arc_outcome_clear(struct arc_outcome *out);

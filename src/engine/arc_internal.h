@@ -30,7 +30,11 @@ struct arc_key {
 struct arcv {
 	struct resolver *r;
 	struct arc_opts opts;
-	struct dsig_hdr *hdrs; /* every header field, in order (copies) */
+	/* every header field, in order: copied into one arena as they come
+	 * ("name\0value\0" at offs[k]), pointed at by hdrs from arcv_eoh() */
+	struct strbuf arena;
+	size_t *offs;
+	struct dsig_hdr *hdrs;
 	size_t n_hdrs, cap_hdrs;
 	bool any_arc, eoh_done;
 	/* set when the chain is decided before the signatures */
@@ -41,7 +45,7 @@ struct arcv {
 	struct arc_set *sets; /* sets[i - 1] is instance i */
 	struct dsig_body *bodies[ARC_BODY_HASHES];
 	size_t n_bodies;
-	struct arc_key keys[ARC_KEYS_MAX];
+	struct arc_key *keys; /* grown as keys are looked up (ARC_KEYS_MAX) */
 	size_t n_keys;
 };
 

@@ -34,6 +34,7 @@ int arc_key_get(struct arcv *a, const char *selector, const char *domain)
 			return (int)i;
 	if (a->n_keys == ARC_KEYS_MAX)
 		return -1;
+	a->keys = xrealloc(a->keys, (a->n_keys + 1) * sizeof(*a->keys));
 	k = &a->keys[a->n_keys];
 	k->selector = xstrdup(selector);
 	k->domain = xstrdup(domain);

@@ -4,6 +4,7 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,56 @@ static bool dsig_list_has(const char *list, const char *w1, const char *w2)
 	return false;
 }
 
+/*
+ * Decoded keys, shared by every message and thread: OpenSSL 3 builds a
+ * decoder chain for each d2i_PUBKEY(), which costs more than verifying a
+ * signature, and the same few keys (a list's, a big provider's) seal most
+ * mail. Keyed by p= exactly as published and the key type; DSIG_CACHE_KEYS
+ * entries, replaced round robin. An EVP_PKEY is immutable once decoded and
+ * reference-counted, so a hit hands out one more reference.
+ */
+#define DSIG_CACHE_KEYS 128
+
+static struct {
+	pthread_mutex_t mu;
+	struct {
+		char *p;
+		bool ed25519;
+		EVP_PKEY *pkey;
+	} e[DSIG_CACHE_KEYS];
+	size_t next;
+} dsig_cache = {.mu = PTHREAD_MUTEX_INITIALIZER};
+
+static EVP_PKEY *dsig_cache_get(const char *p, bool ed25519)
+{
+	EVP_PKEY *pk = NULL;
+	size_t i;
+
+	pthread_mutex_lock(&dsig_cache.mu);
+	for (i = 0; i < DSIG_CACHE_KEYS && pk == NULL; i++)
+		if (dsig_cache.e[i].p != NULL && dsig_cache.e[i].ed25519 == ed25519 &&
+		    strcmp(dsig_cache.e[i].p, p) == 0 && EVP_PKEY_up_ref(dsig_cache.e[i].pkey) == 1)
+			pk = dsig_cache.e[i].pkey;
+	pthread_mutex_unlock(&dsig_cache.mu);
+	return pk;
+}
+
+static void dsig_cache_put(const char *p, bool ed25519, EVP_PKEY *pkey)
+{
+	size_t i;
+
+	if (EVP_PKEY_up_ref(pkey) != 1)
+		return;
+	pthread_mutex_lock(&dsig_cache.mu);
+	i = dsig_cache.next++ % DSIG_CACHE_KEYS;
+	free(dsig_cache.e[i].p);
+	EVP_PKEY_free(dsig_cache.e[i].pkey);
+	dsig_cache.e[i].p = xstrdup(p);
+	dsig_cache.e[i].ed25519 = ed25519;
+	dsig_cache.e[i].pkey = pkey;
+	pthread_mutex_unlock(&dsig_cache.mu);
+}
+
 /* The public key from p= bytes: SubjectPublicKeyInfo, else RSAPublicKey. */
 static EVP_PKEY *dsig_rsa_key(const unsigned char *der, size_t len)
 {
@@ -132,16 +183,20 @@ enum dsig_rc dsig_key_parse(const char *record, unsigned min_bits, struct dsig_k
 	key->ed25519 = k != NULL && strcasecmp(k, "ed25519") == 0;
 	key->testing = dsig_tag(&t, "t") != NULL && dsig_list_has(dsig_tag(&t, "t"), "y", NULL);
 	key->strict = dsig_tag(&t, "t") != NULL && dsig_list_has(dsig_tag(&t, "t"), "s", NULL);
-	dsig_tags_clear(&t);
-	if (key->ed25519) {
-		if (len == DSIG_ED25519_LEN)
+	key->pkey = dsig_cache_get(p, key->ed25519);
+	if (key->pkey == NULL) {
+		if (key->ed25519 && len == DSIG_ED25519_LEN)
 			key->pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, der,
 								DSIG_ED25519_LEN);
-		key->bits = 256;
-	} else {
-		key->pkey = dsig_rsa_key(der, len);
-		key->bits = key->pkey != NULL ? (unsigned)EVP_PKEY_get_bits(key->pkey) : 0;
+		else if (!key->ed25519)
+			key->pkey = dsig_rsa_key(der, len);
+		if (key->pkey != NULL)
+			dsig_cache_put(p, key->ed25519, key->pkey);
 	}
+	key->bits = key->ed25519	? 256
+		    : key->pkey != NULL ? (unsigned)EVP_PKEY_get_bits(key->pkey)
+					: 0;
+	dsig_tags_clear(&t);
 	free(der);
 	if (key->pkey == NULL)
 		return dsig_key_fail(key, "key p= does not decode");
