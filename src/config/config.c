@@ -22,8 +22,7 @@
 #include <syslog.h>
 
 #include "config/config.h"
-#include "engine/authres.h"
-#include "util/idna.h"
+#include "config/config_impl.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
@@ -98,6 +97,26 @@ static const struct config_key config_keys[] = {
     {"limits.message_time", KT_UINT, OFF(message_time), NULL, 30, 1, 600, NULL},
     {"limits.idle_timeout", KT_UINT, OFF(idle_timeout), NULL, 7210, 10, 86400, NULL},
     {"limits.negotiate_timeout", KT_UINT, OFF(negotiate_timeout), NULL, 10, 1, 600, NULL},
+    {"reporting.enabled", KT_BOOL, OFF(reporting_enabled), NULL, 0, 0, 1, NULL},
+    {"reporting.store", KT_STRING, OFF(report_store), "sqlite:/var/lib/authmilter/reports.db", 0, 8,
+     1024, NULL},
+    {"reporting.queue_size", KT_UINT, OFF(report_queue), NULL, 10000, 100, 1000000, NULL},
+    {"reporting.status_file", KT_STRING, OFF(report_status_file), "/run/authmilter/recorder.status",
+     0, 1, 1024, NULL},
+    {"reporting.org_name", KT_STRING, OFF(report_org_name), "", 0, 0, 255, NULL},
+    {"reporting.email", KT_STRING, OFF(report_email), "", 0, 0, 254, NULL},
+    {"reporting.contact", KT_STRING, OFF(report_contact), "", 0, 0, 255, NULL},
+    {"reporting.domain", KT_STRING, OFF(report_domain), "", 0, 0, 253, NULL},
+    {"reporting.sendmail", KT_STRING, OFF(report_sendmail), "/usr/sbin/sendmail -t -oi", 0, 2, 1024,
+     NULL},
+    {"reporting.smtp", KT_STRING, OFF(report_smtp), "", 0, 0, 300, NULL},
+    {"reporting.retry_days", KT_UINT, OFF(report_retry_days), NULL, 3, 0, 30, NULL},
+    {"reporting.keep_days", KT_UINT, OFF(report_keep_days), NULL, 14, 1, 3660, NULL},
+    {"reporting.max_reports_per_run", KT_UINT, OFF(report_max_reports), NULL, 10000, 1, 10000000,
+     NULL},
+    {"reporting.max_uris", KT_UINT, OFF(report_max_uris), NULL, 5, 1, 100, NULL},
+    {"reporting.send_timeout", KT_UINT, OFF(report_send_timeout), NULL, 120, 5, 3600, NULL},
+    {"reporting.exclude_domains", KT_STRLIST, OFF(report_exclude), NULL, 0, 0, 10000, NULL},
     {"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
     {"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
     {"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},
@@ -368,151 +387,6 @@ static int config_walk(struct config *cfg, const config_setting_t *grp, const ch
 		free(path);
 		if (rc != 0)
 			return -1;
-	}
-	return 0;
-}
-
-static int check_reply(const char *reply, char klass, const char *key, const char *name,
-		       struct am_err *err)
-{
-	/* "DDD X.Y.Z text": basic and enhanced status code of the right class */
-	if (reply[0] != klass || reply[1] < '0' || reply[1] > '9' || reply[2] < '0' ||
-	    reply[2] > '9' || reply[3] != ' ' || reply[4] != klass || reply[5] != '.') {
-		am_err_set(err, "%s: %s: must start with a %cxx code and a %c.x.x enhanced code",
-			   name, key, klass, klass);
-		return -1;
-	}
-	if (strpbrk(reply, "\r\n") != NULL) {
-		am_err_set(err, "%s: %s: must be one line", name, key);
-		return -1;
-	}
-	return 0;
-}
-
-static int check_nameserver(const char *ns, const char *name, struct am_err *err)
-{
-	char host[64];
-	const char *at = strchr(ns, '@');
-	size_t hl = at ? (size_t)(at - ns) : strlen(ns);
-	unsigned char buf[16];
-	char *end;
-	long port;
-
-	if (hl == 0 || hl >= sizeof(host))
-		goto bad;
-	memcpy(host, ns, hl);
-	host[hl] = '\0';
-	if (inet_pton(AF_INET, host, buf) != 1 && inet_pton(AF_INET6, host, buf) != 1)
-		goto bad;
-	if (at != NULL) {
-		port = strtol(at + 1, &end, 10);
-		if (*end != '\0' || port < 1 || port > 65535)
-			goto bad;
-	}
-	return 0;
-bad:
-	am_err_set(err, "%s: dns.nameservers: \"%s\" is not IP or IP@PORT", name, ns);
-	return -1;
-}
-
-static const int facility_codes[] = {LOG_MAIL,	 LOG_DAEMON, LOG_USER,	 LOG_LOCAL0,
-				     LOG_LOCAL1, LOG_LOCAL2, LOG_LOCAL3, LOG_LOCAL4,
-				     LOG_LOCAL5, LOG_LOCAL6, LOG_LOCAL7};
-
-static int check_networks(const struct strlist *text, struct netlist *nl, const char *key,
-			  const char *name, struct am_err *err)
-{
-	size_t i;
-
-	nl->v = xcalloc(text->n + 1, sizeof(*nl->v));
-	for (i = 0; i < text->n; i++) {
-		if (!cidr_parse(text->v[i], &nl->v[i])) {
-			am_err_set(err, "%s: %s: \"%s\" is not an address or CIDR network", name,
-				   key, text->v[i]);
-			return -1;
-		}
-		nl->n++;
-	}
-	return 0;
-}
-
-/* "Name: value", a valid field name and a one-line printable value. */
-static int check_header(const char *h, const char *name, struct am_err *err)
-{
-	const char *colon = strchr(h, ':');
-	const char *p;
-
-	for (p = h; colon != NULL && p < colon; p++)
-		if (*p <= ' ' || *p >= 0x7f)
-			break;
-	if (colon == NULL || p != colon || colon == h || colon[1] != ' ' || colon[2] == '\0')
-		goto bad;
-	for (p = colon + 1; *p != '\0'; p++)
-		if ((unsigned char)*p < ' ' || (unsigned char)*p >= 0x7f)
-			goto bad;
-	return 0;
-bad:
-	am_err_set(err, "%s: policy.quarantine_header: \"%s\" is not \"Name: value\"", name, h);
-	return -1;
-}
-
-/* Domains of a list in their A-label form (util/idna.h), as the engine
- * compares them; an entry that is not a valid domain name is an error. */
-static int check_domains(struct strlist *sl, const char *key, const char *name, struct am_err *err)
-{
-	size_t i;
-
-	for (i = 0; i < sl->n; i++) {
-		const char *why = NULL;
-		char *a = idna_to_alabel(sl->v[i], &why);
-
-		if (a == NULL) {
-			am_err_set(err, "%s: %s: \"%s\" is not a valid domain name (%s)", name, key,
-				   sl->v[i], why);
-			return -1;
-		}
-		free(sl->v[i]);
-		sl->v[i] = a;
-	}
-	return 0;
-}
-
-static int config_check(struct config *cfg, const char *name, struct am_err *err)
-{
-	size_t i;
-
-	for (i = 0; i < cfg->nameservers.n; i++)
-		if (check_nameserver(cfg->nameservers.v[i], name, err) != 0)
-			return -1;
-	if (check_networks(&cfg->trusted_networks_text, &cfg->trusted_networks,
-			   "policy.trusted_networks", name, err) != 0 ||
-	    check_networks(&cfg->allow_networks_text, &cfg->allow_networks, "policy.allow_networks",
-			   name, err) != 0 ||
-	    check_header(cfg->quarantine_header, name, err) != 0 ||
-	    check_domains(&cfg->allow_domains, "policy.allow_domains", name, err) != 0 ||
-	    check_domains(&cfg->arc_trusted_sealers, "arc.trusted_sealers", name, err) != 0)
-		return -1;
-	cfg->syslog_facility = facility_codes[cfg->syslog_facility];
-	if (check_reply(cfg->reject_reply, '5', "reply.reject", name, err) != 0 ||
-	    check_reply(cfg->tempfail_reply, '4', "reply.tempfail", name, err) != 0)
-		return -1;
-	if (cfg->authserv_id[0] == '\0') {
-		char host[256];
-
-		if (gethostname(host, sizeof(host) - 1) != 0)
-			strcpy(host, "localhost");
-		host[sizeof(host) - 1] = '\0';
-		free(cfg->authserv_id);
-		cfg->authserv_id = xstrdup(host);
-	}
-	for (i = 0; cfg->authserv_id[i] != '\0'; i++) {
-		unsigned char c = (unsigned char)cfg->authserv_id[i];
-
-		if (!authres_token_char(c)) {
-			am_err_set(err, "%s: authserv_id: \"%s\" must be a token (a host name)",
-				   name, cfg->authserv_id);
-			return -1;
-		}
 	}
 	return 0;
 }

@@ -119,6 +119,22 @@ struct config {
 	unsigned idle_timeout;	    /* seconds an MTA connection may stay silent */
 	unsigned negotiate_timeout; /* seconds a new connection has to negotiate */
 
+	/* DMARC aggregate reports (RFC 9990): the daemon's recorder and
+	 * authmilter-report. */
+	bool reporting_enabled;
+	char *report_store;	  /* "sqlite:PATH" or "postgresql:CONNINFO" */
+	unsigned report_queue;	  /* records waiting for the writer thread */
+	char *report_status_file; /* the recorder's counters, for --status */
+	char *report_org_name, *report_email, *report_contact;
+	char *report_domain;   /* our domain (Submitter); "": the email's */
+	char *report_sendmail; /* the local MTA's command */
+	char *report_smtp;     /* "host:port": SMTP instead of sendmail */
+	unsigned report_retry_days, report_keep_days;
+	unsigned report_max_reports; /* reports sent by one run */
+	unsigned report_max_uris;    /* rua URIs served per report */
+	unsigned report_send_timeout;
+	struct strlist report_exclude; /* policy domains never recorded or reported */
+
 	/* The daemon. */
 	char *socket;
 	unsigned socket_mode;

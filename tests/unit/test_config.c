@@ -58,6 +58,14 @@ static void test_defaults(void **state)
 	assert_true(cfg->authserv_id[0] != '\0');
 	assert_memory_equal(cfg->reject_reply, "550 5.7.26 ", 11);
 	assert_memory_equal(cfg->tempfail_reply, "451 4.4.3 ", 10);
+	assert_false(cfg->reporting_enabled);
+	assert_string_equal(cfg->report_store, "sqlite:/var/lib/authmilter/reports.db");
+	assert_string_equal(cfg->report_sendmail, "/usr/sbin/sendmail -t -oi");
+	assert_string_equal(cfg->report_smtp, "");
+	assert_int_equal(cfg->report_retry_days, 3);
+	assert_int_equal(cfg->report_keep_days, 14);
+	assert_int_equal(cfg->report_queue, 10000);
+	assert_int_equal(cfg->report_exclude.n, 0);
 	config_unref(cfg);
 }
 
@@ -112,6 +120,19 @@ static void test_values(void **state)
 	assert_int_equal(cfg->socket_mode, 0600);
 	assert_int_equal(cfg->syslog_facility, LOG_LOCAL3);
 	config_unref(cfg);
+	cfg =
+	    config_parse("reporting = { enabled = true; store = \"postgresql:host=db dbname=r\";\n"
+			 "  email = \"dmarc@example.org\"; smtp = \"[::1]:2525\";\n"
+			 "  exclude_domains = [\"Example.ORG\", \"\xc3\xa9x.example\"]; };\n",
+			 "t.conf", &err);
+	if (cfg == NULL)
+		fail_msg("%s", err.msg);
+	assert_true(cfg->reporting_enabled);
+	assert_string_equal(cfg->report_store, "postgresql:host=db dbname=r");
+	assert_string_equal(cfg->report_smtp, "[::1]:2525");
+	assert_true(domainlist_match(&cfg->report_exclude, "mail.example.org"));
+	assert_string_equal(cfg->report_exclude.v[1], "xn--x-9fa.example");
+	config_unref(cfg);
 }
 
 /* Each bad file must fail with an error that names the line and the key. */
@@ -158,6 +179,19 @@ static const struct {
     {"socket_mode = \"660\";\n", "socket_mode: expected an octal mode string"},
     {"syslog_facility = \"kern\";\n", "syslog_facility: \"kern\" is not one of"},
     {"limits = { max_headers = 5; };\n", "limits.max_headers: 5 is out of range"},
+    {"reporting = { store = \"mysql:host=x\"; };\n", "reporting.store: must be \"sqlite:PATH\""},
+    {"reporting = { store = \"sqlite:reports.db\"; };\n", "reporting.store: the SQLite file"},
+    {"reporting = { email = \"dmarc\"; };\n", "reporting.email: \"dmarc\" is not an address"},
+    {"reporting = { email = \"a@b.example\\nBcc: x@y.example\"; };\n", "reporting.email:"},
+    {"reporting = { email = \"<a@b.example>\"; };\n", "reporting.email:"},
+    {"reporting = { email = \"a@b\"; };\n", "reporting.email:"},
+    {"reporting = { smtp = \"127.0.0.1\"; };\n", "reporting.smtp: \"127.0.0.1\" is not host:port"},
+    {"reporting = { smtp = \"h:99999\"; };\n", "reporting.smtp:"},
+    {"reporting = { sendmail = \"sendmail -t\"; };\n", "reporting.sendmail: the command"},
+    {"reporting = { domain = \"a..b\"; };\n", "reporting.domain:"},
+    {"reporting = { exclude_domains = [\"a..b\"]; };\n", "reporting.exclude_domains:"},
+    {"reporting = { queue_size = 10; };\n", "reporting.queue_size: 10 is out of range"},
+    {"reporting = { retry_days = 31; };\n", "reporting.retry_days: 31 is out of range"},
 };
 
 /* Domains of allow_domains are kept, and matched, in their A-label form. */
@@ -211,6 +245,12 @@ static void test_sample_file(void **state)
 	assert_string_equal(cfg->tempfail_reply, def->tempfail_reply);
 	assert_int_equal(cfg->on_error, def->on_error);
 	assert_int_equal(cfg->iprev_enabled, def->iprev_enabled);
+	assert_int_equal(cfg->reporting_enabled, def->reporting_enabled);
+	assert_string_equal(cfg->report_store, def->report_store);
+	assert_string_equal(cfg->report_sendmail, def->report_sendmail);
+	assert_int_equal(cfg->report_retry_days, def->report_retry_days);
+	assert_int_equal(cfg->report_keep_days, def->report_keep_days);
+	assert_int_equal(cfg->report_max_uris, def->report_max_uris);
 	config_unref(cfg);
 	config_unref(def);
 }
