@@ -32,7 +32,9 @@
 #include "daemon/milter.h"
 #include "daemon/mserver.h"
 #include "daemon/privs.h"
+#include "daemon/recorder.h"
 #include "daemon/version.h"
+#include "util/clock.h"
 #include "util/xalloc.h"
 
 static const char *config_file = AM_DEFAULT_CONFIG;
@@ -76,6 +78,12 @@ static void reload(void)
 	    strcmp(cfg->group, running->group) != 0)
 		log_msg(LOG_WARNING,
 			"reload: socket, user and group changes take effect at restart");
+	if (cfg->reporting_enabled != running->reporting_enabled ||
+	    strcmp(cfg->report_store, running->report_store) != 0 ||
+	    cfg->report_queue != running->report_queue ||
+	    strcmp(cfg->report_status_file, running->report_status_file) != 0)
+		log_msg(LOG_WARNING, "reload: reporting.enabled, store, queue_size and status_file "
+				     "changes take effect at restart");
 	log_reconfigure(cfg->syslog_facility, cfg->debug);
 	mserver_set_limits(cfg->max_connections);
 	milter_set_engine(eng);
@@ -123,6 +131,8 @@ static int serve(struct config *cfg, bool foreground)
 	struct engine *eng;
 	sigset_t set;
 	unsigned left;
+	unsigned long unwritten;
+	double stop_at;
 	int fd = -1;
 
 	log_open("authmilter", cfg->syslog_facility, foreground, cfg->debug);
@@ -140,7 +150,9 @@ static int serve(struct config *cfg, bool foreground)
 	if (eng != NULL && fd >= 0) {
 		milter_set_engine(eng);
 		mserver_set_limits(cfg->max_connections);
-		if (mserver_start(fd, &milter_callbacks, cfg->negotiate_timeout, cfg->idle_timeout,
+		/* the recorder opens its store as the unprivileged user */
+		if (recorder_start(cfg, &err) != 0 ||
+		    mserver_start(fd, &milter_callbacks, cfg->negotiate_timeout, cfg->idle_timeout,
 				  &err) != 0)
 			fd = -1;
 	}
@@ -154,9 +166,14 @@ static int serve(struct config *cfg, bool foreground)
 		cfg->socket, cfg->user, cfg->mode == MODE_MONITOR ? "monitor" : "enforce",
 		config_file);
 	wait_signals(&set);
+	stop_at = clock_now() + cfg->shutdown_timeout;
 	mserver_stop();
 	left = milter_wait_idle(cfg->shutdown_timeout);
-	log_msg(left ? LOG_WARNING : LOG_INFO, "stop connections_left=%u", left);
+	/* the queue gets what is left of shutdown_timeout, at least a second */
+	unwritten =
+	    recorder_stop((unsigned)(stop_at - clock_now() > 1 ? stop_at - clock_now() : 1));
+	log_msg(left || unwritten ? LOG_WARNING : LOG_INFO,
+		"stop connections_left=%u records_unwritten=%lu", left, unwritten);
 	return 0;
 }
 

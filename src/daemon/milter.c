@@ -13,6 +13,7 @@
 
 #include "daemon/log.h"
 #include "daemon/milter.h"
+#include "daemon/recorder.h"
 #include "daemon/verdict_log.h"
 #include "engine/policy.h"
 #include "util/clock.h"
@@ -347,6 +348,7 @@ static enum mproto_stat milter_eom(struct mproto *ctx)
 	rc = milter_apply(ctx, msg, &vl.v);
 	vl.ms = (long)((clock_now() - msg->start) * 1000);
 	verdict_log_line(&vl);
+	recorder_record(engine_config(msg->eng), vl.v, msg->mail_from);
 	msg_free(msg);
 	conn->msg = NULL;
 	return rc;
