@@ -1,15 +1,20 @@
 #!/bin/sh
-# analyze.sh - systemd/authmilter.service and authmilter.sysusers, checked
-# offline (no running systemd needed): the unit's exposure level from
+# analyze.sh - systemd/authmilter.service, authmilter.sysusers and the
+# reporter's authmilter-report.service and .timer, checked offline (no running systemd needed): the unit's exposure level from
 # `systemd-analyze security --offline=true` is at most MAX_EXPOSURE,
 # `systemd-analyze verify` finds nothing, the hardening still leaves the
 # daemon what it needs (its socket families, its RuntimeDirectory matching
 # the sample configuration's socket, the network for DNS), the unit's
 # ExecStartPre check passes on the sample configuration, and
-# systemd-sysusers makes the user and the postfix membership.
+# systemd-sysusers makes the user and the postfix membership. The
+# reporter's unit is held to the same exposure ceiling, must verify with
+# its timer, and must keep the store directory the daemon writes.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib.sh"
 MAX_EXPOSURE=2.0   # systemd's scale: 0 (best) .. 10; "OK" is below 5.0
 UNIT="$top_srcdir/systemd/authmilter.service"
+RUNIT="$top_srcdir/systemd/authmilter-report.service"
+RTIMER="$top_srcdir/systemd/authmilter-report.timer"
+REPORTER="$top_builddir/src/authmilter-report"
 SYSUSERS="$top_srcdir/systemd/authmilter.sysusers"
 DAEMON="$top_builddir/src/authmilter"
 
@@ -23,7 +28,7 @@ if ! systemd-analyze security --offline=true "$UNIT" >/dev/null 2>&1 &&
 	exit 0
 fi
 am_tmp
-am_plan 10
+am_plan 15
 
 # am_skip DESC REASON: one TAP line that is neither a pass nor a failure.
 am_skip() {
@@ -77,3 +82,33 @@ systemd-sysusers --root="$AM_TMP/root" - < "$SYSUSERS" > "$AM_TMP/sysusers" 2>&1
 am_is "sysusers: user authmilter, postfix in group authmilter" \
 	"$(cut -d: -f1,7 "$AM_TMP/root/etc/passwd" | grep '^authmilter:') $(grep '^authmilter:' "$AM_TMP/root/etc/group" | cut -d: -f1,4)" \
 	"authmilter:/usr/sbin/nologin authmilter:postfix"
+
+# The reporter: same ceiling; verify the service with its timer (ExecStart
+# pointed at the build); the state directory is the default store's.
+systemd-analyze security --offline=true "$RUNIT" > "$AM_TMP/rsecurity" 2>&1
+roverall=$(sed -n 's/.*Overall exposure level for authmilter-report\.service: \([0-9.]*\) .*/\1/p' \
+	"$AM_TMP/rsecurity")
+echo "# reporter exposure level: $roverall (at most $MAX_EXPOSURE)"
+am_ok "reporter exposure $roverall <= $MAX_EXPOSURE" \
+	awk -v a="$roverall" -v b="$MAX_EXPOSURE" 'BEGIN { exit !(a != "" && a + 0 <= b + 0) }'
+if [ -x "$REPORTER" ]; then
+	sed "s#/usr/bin/authmilter-report#$REPORTER#g" "$RUNIT" > "$AM_TMP/authmilter-report.service"
+	cp "$RTIMER" "$AM_TMP/authmilter-report.timer"
+	systemd-analyze verify "$AM_TMP/authmilter-report.service" \
+		"$AM_TMP/authmilter-report.timer" > "$AM_TMP/rverify" 2>&1
+	rc=$?
+	sed 's/^/#   /' "$AM_TMP/rverify"
+	am_is "verify reporter service and timer: exit 0, no message" \
+		"$rc:$(wc -c < "$AM_TMP/rverify")" "0:0"
+else
+	am_skip "verify reporter service and timer" "$REPORTER is not built"
+fi
+am_is "reporter runs as the daemon's user and group" \
+	"$(sed -n 's/^User=//p' "$RUNIT"):$(sed -n 's/^Group=//p' "$RUNIT")" "authmilter:authmilter"
+storedir=$(sed -n 's#^ *store = "sqlite:\(.*\)/[^/]*";#\1#p' "$top_srcdir/conf/authmilter.conf")
+am_is "reporter and daemon share StateDirectory, the sample store's directory" \
+	"/var/lib/$(sed -n 's/^StateDirectory=//p' "$UNIT") /var/lib/$(sed -n 's/^StateDirectory=//p' "$RUNIT")" \
+	"$storedir $storedir"
+am_like "the timer runs daily, catches up missed runs, and spreads start times" \
+	"$(grep -E '^(OnCalendar|Persistent|RandomizedDelaySec)=' "$RTIMER" | sort | tr '\n' ' ')" \
+	'^OnCalendar=\*-\*-\* [0-9:]+ UTC Persistent=true RandomizedDelaySec=[0-9]+min $'
