@@ -89,9 +89,10 @@ def zone_text(keys):
         'esp._domainkey.brand.example\tCNAME\tbrand-esp.keys.esp.example',
         'brand-esp.keys.esp.example\tTXT\t"%s"' % keys['esp'],
         '_dmarc.news.example\tTXT\t"v=DMARC1; p=reject; rua=mailto:dmarc@news.example"',
-        '_dmarc.brand.example\tTXT\t"v=DMARC1; p=reject; adkim=r; aspf=r; pct=100"',
-        '_dmarc.bank.example\tTXT\t"v=DMARC1; p=reject; sp=reject"',
-        '_dmarc.shop.example\tTXT\t"v=DMARC1; p=none"',
+        '_dmarc.brand.example\tTXT\t"v=DMARC1; p=reject; adkim=r; aspf=r; pct=100; '
+        'rua=mailto:dmarc@brand.example"',
+        '_dmarc.bank.example\tTXT\t"v=DMARC1; p=reject; sp=reject; rua=mailto:dmarc@bank.example"',
+        '_dmarc.shop.example\tTXT\t"v=DMARC1; p=none; rua=mailto:dmarc@shop.example"',
         'mta1.news.example\tA\t192.0.2.25',
     ]
     return '\n'.join(lines) + '\n'
@@ -327,6 +328,11 @@ def unix_open(path):
         return False
     finally:
         s.close()
+
+
+def nobody_uid():
+    import pwd
+    return pwd.getpwnam('nobody').pw_uid
 
 
 def tmpdir(prefix):
