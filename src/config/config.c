@@ -26,8 +26,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-enum key_type { KT_STRING, KT_FLOAT, KT_UINT, KT_BOOL, KT_ENUM, KT_STRLIST, KT_MODE };
-
 static const char *const actions[] = {"accept", "quarantine", "reject", "tempfail", NULL};
 static const char *const on_errors[] = {"tempfail", "accept", NULL};
 static const char *const pct_modes[] = {"sample", "ignore", NULL};
@@ -40,19 +38,9 @@ static const char *const quarantines[] = {"hold", "header", "reject", NULL};
 static const char *const facilities[] = {"mail",   "daemon", "user",   "local0", "local1", "local2",
 					 "local3", "local4", "local5", "local6", "local7", NULL};
 
-struct config_key {
-	const char *path;
-	enum key_type type;
-	size_t offset;
-	const char *def_str; /* KT_STRING, KT_ENUM */
-	double def_num;	     /* KT_FLOAT, KT_UINT, KT_BOOL */
-	double min, max;
-	const char *const *names; /* KT_ENUM */
-};
-
 #define OFF(field) offsetof(struct config, field)
 
-static const struct config_key config_keys[] = {
+const struct config_key config_keys[] = {
     {"authserv_id", KT_STRING, OFF(authserv_id), "", 0, 0, 255, NULL},
     {"dns.nameservers", KT_STRLIST, OFF(nameservers), NULL, 0, 0, 16, NULL},
     {"dns.timeout", KT_FLOAT, OFF(dns_timeout), NULL, 2.0, 0.05, 30, NULL},
@@ -122,7 +110,7 @@ static const struct config_key config_keys[] = {
     {"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},
     {"group", KT_STRING, OFF(group), "authmilter", 0, 1, 64, NULL},
     {"allow_root", KT_BOOL, OFF(allow_root), NULL, 0, 0, 1, NULL},
-    {"syslog_facility", KT_ENUM, OFF(syslog_facility), "mail", 0, 0, 0, facilities},
+    {"syslog_facility", KT_ENUM, OFF(syslog_facility_index), "mail", 0, 0, 0, facilities},
     {"debug", KT_BOOL, OFF(debug), NULL, 0, 0, 1, NULL},
     {"shutdown_timeout", KT_UINT, OFF(shutdown_timeout), NULL, 30, 1, 3600, NULL},
     {"reply.reject", KT_STRING, OFF(reject_reply),
@@ -135,6 +123,7 @@ static const struct config_key config_keys[] = {
 };
 
 #define N_KEYS (sizeof(config_keys) / sizeof(config_keys[0]))
+const size_t config_n_keys = N_KEYS;
 
 static void *field(struct config *cfg, const struct config_key *k)
 {

@@ -22,6 +22,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include "engine/dmarc.h"
 #include "engine/spf.h"
@@ -140,7 +141,8 @@ struct config {
 	unsigned socket_mode;
 	char *user, *group;
 	bool allow_root;
-	int syslog_facility; /* LOG_MAIL, ... */
+	int syslog_facility_index; /* the key's value, an index into its names */
+	int syslog_facility;	   /* LOG_MAIL, ... (from the index) */
 	bool debug;
 	unsigned shutdown_timeout;
 
@@ -153,6 +155,8 @@ struct config *config_load(const char *file, struct am_err *err);
 struct config *config_parse(const char *text, const char *name, struct am_err *err);
 /* The built-in defaults (no file). */
 struct config *config_default(void);
+/* One line per key: "path = value; # default|set" (config_dump.c). */
+void config_dump(const struct config *cfg, FILE *fp);
 
 struct config *config_ref(struct config *cfg);
 void config_unref(struct config *cfg);

@@ -218,7 +218,7 @@ int config_check(struct config *cfg, const char *name, struct am_err *err)
 	    check_domains(&cfg->arc_trusted_sealers, "arc.trusted_sealers", name, err) != 0 ||
 	    check_reporting(cfg, name, err) != 0)
 		return -1;
-	cfg->syslog_facility = facility_codes[cfg->syslog_facility];
+	cfg->syslog_facility = facility_codes[cfg->syslog_facility_index];
 	if (check_reply(cfg->reject_reply, '5', "reply.reject", name, err) != 0 ||
 	    check_reply(cfg->tempfail_reply, '4', "reply.tempfail", name, err) != 0)
 		return -1;

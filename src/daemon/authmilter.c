@@ -2,21 +2,23 @@
  * authmilter - the milter daemon: SPF, DKIM and DMARC for inbound mail
  *
  * SYNOPSIS
- *	authmilter [-c FILE] [-f] [-n] [-V]
+ *	authmilter [-c FILE] [-f] [-n] [-p] [-V]
  *
  * DESCRIPTION
  *	Loads the configuration (default AM_DEFAULT_CONFIG), opens the milter
  *	socket, drops to the configured user and serves the MTA, one thread
  *	per milter connection (src/daemon/mserver, src/milter/mproto); this
  *	thread only waits for signals. -f stays in the foreground
- *	and logs to stderr too; -n checks the configuration and exits; -V
- *	prints the versions of authmilter and its libraries.
+ *	and logs to stderr too; -n checks the configuration and exits; -p
+ *	prints the effective configuration, every key with its value and
+ *	whether that is the default (config_dump()), and exits; -V prints
+ *	the versions of authmilter and its libraries.
  *	SIGHUP reloads the configuration (an invalid file is logged and the
  *	running one kept); SIGTERM and SIGINT stop accepting connections, wait
  *	up to shutdown_timeout seconds for messages in progress, and exit 0.
  *
  * DIAGNOSTICS
- *	Exit 0 after a clean stop or a valid -n check, 1 when the daemon cannot
+ *	Exit 0 after a clean stop or a valid -n or -p, 1 when the daemon cannot
  *	start, 2 for usage errors and invalid configuration.
  */
 #include "config.h"
@@ -35,6 +37,7 @@
 #include "daemon/recorder.h"
 #include "daemon/version.h"
 #include "util/clock.h"
+#include "util/strbuf.h"
 #include "util/xalloc.h"
 
 static const char *config_file = AM_DEFAULT_CONFIG;
@@ -42,7 +45,7 @@ static struct config *running; /* the configuration the daemon started with */
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: authmilter [-c FILE] [-f] [-n] [-V]\n");
+	fprintf(stderr, "usage: authmilter [-c FILE] [-f] [-n] [-p] [-V]\n");
 }
 
 /* An engine for cfg, with the public suffix list read afresh (the engine
@@ -53,6 +56,45 @@ static struct engine *daemon_engine(struct config *cfg, struct am_err *err)
 	struct dmarc_ctx *psl = dmarc_ctx_new(AM_PSL_FILE, err);
 
 	return psl != NULL ? engine_new(cfg, psl, err) : NULL;
+}
+
+/* Logs the keys that differ from the configuration the daemon started
+ * with (running) and are read only at start, so a reload cannot apply
+ * them. Turning reporting off applies at once (each message checks it);
+ * turning it on needs the recorder, started at start. */
+static void warn_restart_only(const struct config *cfg, const struct config *start)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+#define CHANGED_STR(f, name)                        \
+	do {                                        \
+		if (strcmp(cfg->f, start->f) != 0)  \
+			strbuf_adds(&sb, " " name); \
+	} while (0)
+#define CHANGED_NUM(f, name)                        \
+	do {                                        \
+		if (cfg->f != start->f)             \
+			strbuf_adds(&sb, " " name); \
+	} while (0)
+	CHANGED_STR(socket, "socket");
+	CHANGED_NUM(socket_mode, "socket_mode");
+	CHANGED_STR(user, "user");
+	CHANGED_STR(group, "group");
+	CHANGED_NUM(allow_root, "allow_root");
+	CHANGED_NUM(shutdown_timeout, "shutdown_timeout");
+	CHANGED_NUM(idle_timeout, "limits.idle_timeout");
+	CHANGED_NUM(negotiate_timeout, "limits.negotiate_timeout");
+	if (cfg->reporting_enabled && !start->reporting_enabled)
+		strbuf_adds(&sb, " reporting.enabled");
+	CHANGED_STR(report_store, "reporting.store");
+	CHANGED_NUM(report_queue, "reporting.queue_size");
+	CHANGED_STR(report_status_file, "reporting.status_file");
+#undef CHANGED_STR
+#undef CHANGED_NUM
+	if (sb.len > 0)
+		log_msg(LOG_WARNING, "reload restart_needed=\"%s\" (read only at start)",
+			strbuf_str(&sb) + 1);
+	strbuf_free(&sb);
 }
 
 /* SIGHUP: a new configuration for the messages that start from now. */
@@ -74,16 +116,7 @@ static void reload(void)
 		config_unref(cfg);
 		return;
 	}
-	if (strcmp(cfg->socket, running->socket) != 0 || strcmp(cfg->user, running->user) != 0 ||
-	    strcmp(cfg->group, running->group) != 0)
-		log_msg(LOG_WARNING,
-			"reload: socket, user and group changes take effect at restart");
-	if (cfg->reporting_enabled != running->reporting_enabled ||
-	    strcmp(cfg->report_store, running->report_store) != 0 ||
-	    cfg->report_queue != running->report_queue ||
-	    strcmp(cfg->report_status_file, running->report_status_file) != 0)
-		log_msg(LOG_WARNING, "reload: reporting.enabled, store, queue_size and status_file "
-				     "changes take effect at restart");
+	warn_restart_only(cfg, running);
 	log_reconfigure(cfg->syslog_facility, cfg->debug);
 	mserver_set_limits(cfg->max_connections);
 	milter_set_engine(eng);
@@ -180,10 +213,10 @@ static int serve(struct config *cfg, bool foreground)
 int main(int argc, char **argv)
 {
 	struct am_err err = {""};
-	bool foreground = false, check = false;
+	bool foreground = false, check = false, print = false;
 	int c, rc;
 
-	while ((c = getopt(argc, argv, "c:fnVh")) != -1) {
+	while ((c = getopt(argc, argv, "c:fnpVh")) != -1) {
 		switch (c) {
 		case 'c':
 			config_file = optarg;
@@ -193,6 +226,9 @@ int main(int argc, char **argv)
 			break;
 		case 'n':
 			check = true;
+			break;
+		case 'p':
+			print = true;
 			break;
 		case 'V':
 			version_print(stdout);
@@ -210,6 +246,11 @@ int main(int argc, char **argv)
 	if (running == NULL) {
 		fprintf(stderr, "authmilter: %s\n", err.msg);
 		return 2;
+	}
+	if (print) {
+		config_dump(running, stdout);
+		config_unref(running);
+		return 0;
 	}
 	if (check) {
 		printf("%s: configuration ok\n", config_file);

@@ -3,10 +3,11 @@
 # over the limit is closed at once without a negotiation reply, and logged;
 # the daemon serves again when one closes. limits.idle_timeout closes
 # silent negotiated connections, limits.negotiate_timeout connections that
-# do not complete the negotiation. A reload changes max_connections.
+# do not complete the negotiation. A reload changes max_connections, and
+# names the start-only idle_timeout it cannot change.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/milter/lib.sh"
 ml_require
-am_plan 10
+am_plan 11
 am_tmp
 chmod 711 "$AM_TMP" # the daemon runs as nobody: SIGHUP re-reads the file in here
 ML_CONF='limits = { max_connections = 3; idle_timeout = 10; negotiate_timeout = 3; };'
@@ -30,9 +31,14 @@ am_is "no connection refused after maxconn.py" "$(grep -c 'refused=connection' "
 	"$refused0"
 
 # The limit follows a reload (SIGHUP).
-sed -i 's/max_connections = 3;/max_connections = 1;/' "$AM_TMP/authmilter.conf"
+# idle_timeout is read only at start: the reload says so, and only that.
+sed -i 's/max_connections = 3;/max_connections = 1;/; s/idle_timeout = 10;/idle_timeout = 20;/' \
+	"$AM_TMP/authmilter.conf"
 kill -HUP "$ML_PID"
 am_ok "SIGHUP with max_connections = 1: reloaded" ml_waitlog reload=ok 10
+am_is "the start-only key changed is named" \
+	"$(grep -o 'reload restart_needed="[^"]*"' "$ML_LOG")" \
+	'reload restart_needed="limits.idle_timeout"'
 ml_py "reloaded max_connections = 1: a silent connection fills it; the 2nd is closed unanswered" \
 	maxconn.py "$ML_PORT" 1
 am_like "the refusal under the reloaded limit is logged" \
