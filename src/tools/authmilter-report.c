@@ -12,6 +12,8 @@
  *	(systemd/authmilter-report.timer); one run at a time (store_lock()).
  *	--day reports that day only (it may be today: reported up to now).
  *	--dry-run DIR writes the reports and messages there and marks nothing.
+ *	With reporting.enabled false a run logs that and does nothing
+ *	(exit 0), so the daily timer may stay enabled while reporting is off.
  *	--status prints the daemon's recorder counters (from
  *	reporting.status_file) and the store's: queue, drops, pending, sent,
  *	failed. Log lines go to syslog, and to stderr with -v or when stderr
@@ -260,6 +262,12 @@ int main(int argc, char **argv)
 		rc = 1;
 	} else if (a.status) {
 		rc = status(cfg);
+	} else if (!cfg->reporting_enabled) {
+		/* The timer is enabled with the package; reporting is not. */
+		log_open("authmilter-report", cfg->syslog_facility, a.verbose || isatty(2),
+			 cfg->debug);
+		log_msg(LOG_INFO, "run skipped reason=reporting_disabled config=%s", a.config);
+		rc = 0;
 	} else if (cfg->report_org_name[0] == '\0' || cfg->report_email[0] == '\0') {
 		fprintf(stderr,
 			"authmilter-report: %s: reporting.org_name and reporting.email "

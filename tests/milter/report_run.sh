@@ -19,7 +19,7 @@ sed -i 's|^  exclude_domains|  max_reports_per_run = 1; exclude_domains|' "$T/on
 rl_start a
 today=$(date -u +%F)
 
-am_plan 14
+am_plan 15
 
 {
 	rl_send a 3 "$RL_GOOD" rec.example
@@ -60,6 +60,14 @@ am_is "the messages read as reports" "$?:$(grep -c '^report .* ok$' "$T/read.out
 "$RL_REPORT" -c "$T/a.conf" --status > "$T/status.out" 2>&1
 am_like "nothing marked: three pending, none sent" "$(tr '\n' ' ' < "$T/status.out")" \
 	'pending=3 sent=0 failed=0 given_up=0'
+
+# reporting.enabled = false: the timer's run does nothing, and says so.
+sed 's/^  enabled = true;/  enabled = false;/' "$T/a.conf" > "$T/off.conf"
+rl_report off --day "$today"
+"$RL_REPORT" -c "$T/a.conf" --status > "$T/status.out" 2>&1
+am_is "reporting disabled: exit 0, a log line, nothing sent" \
+	"$RL_RC:$(grep -c 'run skipped reason=reporting_disabled' "$T/report.out"):$(grep -o 'pending=[0-9]* sent=[0-9]*' "$T/status.out")" \
+	"0:1:pending=3 sent=0"
 
 # keep_days (14): rows of 20 days ago are deleted and never reported.
 sqlite3 "$DB" "UPDATE rows SET day = day - 20 WHERE domain = 'fourth.example';
