@@ -27,35 +27,17 @@
 #include <arpa/inet.h>
 #include <unbound.h>
 
+#include "dns/ahead.h"
 #include "dns/cache.h"
 #include "dns/resolver.h"
+#include "dns/resolver_impl.h"
 #include "util/clock.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 
-#define RESOLVER_POLL_MS 50
 #define RESOLVER_MAX_TIMEOUT 60.0
 #define RESOLVER_CACHE_MAX_TTL 3600    /* seconds an answer is kept at most */
 #define RESOLVER_CACHE_MAX_NEG_TTL 300 /* the same for NXDOMAIN and NODATA */
-
-struct resolver {
-	struct ub_ctx *ctx;
-	double timeout;
-	pthread_mutex_t mu;
-	pthread_cond_t cond;
-	int processing; /* a thread is polling the descriptor */
-	unsigned long queries;
-	struct dns_cache *cache; /* NULL: every lookup goes to libunbound */
-	/* resolver_new_fixed(): answers come from here, ctx is NULL */
-	struct dns_result *(*fixed)(void *arg, const char *name, int type);
-	void *fixed_arg;
-};
-
-struct pending {
-	int done;
-	int err;
-	struct ub_result *res;
-};
 
 static int resolver_set(struct ub_ctx *ctx, const char *opt, const char *val, struct am_err *err)
 {
@@ -166,6 +148,7 @@ struct resolver *resolver_new(const struct resolver_opts *opts, struct am_err *e
 	}
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	pthread_cond_init(&r->pump_cond, NULL);
 	if (!opts->no_cache && opts->cache_entries > 0)
 		r->cache = dns_cache_new(opts->cache_entries, RESOLVER_CACHE_MAX_TTL,
 					 RESOLVER_CACHE_MAX_NEG_TTL);
@@ -181,6 +164,7 @@ resolver_new_fixed(struct dns_result *(*lookup)(void *arg, const char *name, int
 	r->fixed_arg = arg;
 	pthread_mutex_init(&r->mu, NULL);
 	pthread_cond_init(&r->cond, NULL);
+	pthread_cond_init(&r->pump_cond, NULL);
 	return r;
 }
 
@@ -188,11 +172,13 @@ void resolver_free(struct resolver *r)
 {
 	if (r == NULL)
 		return;
+	ahead_stop(r);
 	if (r->ctx != NULL)
 		ub_ctx_delete(r->ctx);
 	dns_cache_free(r->cache);
 	pthread_mutex_destroy(&r->mu);
 	pthread_cond_destroy(&r->cond);
+	pthread_cond_destroy(&r->pump_cond);
 	free(r);
 }
 
@@ -231,7 +217,7 @@ bool dns_name_valid(const char *name)
  * letter, digit, '-' or '_' is written as \DDD, so no byte of a name that
  * came from a message can be read as syntax.
  */
-static char *resolver_escape(const char *name)
+char *resolver_escape(const char *name)
 {
 	struct strbuf sb = STRBUF_INIT;
 	size_t len = strlen(name), i;
@@ -260,8 +246,10 @@ static void resolver_callback(void *arg, int err, struct ub_result *res)
 	p->done = 1;
 }
 
-/* Poll the context's descriptor once, outside the lock; called with mu held. */
-static void resolver_process_once(struct resolver *r, double wait)
+/* Poll the context's descriptor once, outside the lock, then run the
+ * callbacks of what arrived and the continuations of lookups started
+ * ahead (dns/ahead.h); called with mu held. */
+void resolver_process_once(struct resolver *r, double wait)
 {
 	struct pollfd pfd;
 	int ms = (int)(wait * 1000.0) + 1;
@@ -275,11 +263,12 @@ static void resolver_process_once(struct resolver *r, double wait)
 	(void)poll(&pfd, 1, ms);
 	pthread_mutex_lock(&r->mu);
 	(void)ub_process(r->ctx);
+	ahead_run_ready(r);
 	r->processing = 0;
 	pthread_cond_broadcast(&r->cond);
 }
 
-static void resolver_sleep(struct resolver *r, double wait)
+void resolver_sleep(struct resolver *r, double wait)
 {
 	struct timespec ts;
 	double until;
@@ -303,6 +292,11 @@ void resolver_set_deadline(double seconds)
 void resolver_clear_deadline(void)
 {
 	thread_deadline = 0;
+}
+
+double resolver_thread_deadline(void)
+{
+	return thread_deadline;
 }
 
 /* Runs one lookup to completion or to the deadline. 0, or -1 on timeout. */
@@ -427,7 +421,7 @@ bad:
 	return -1;
 }
 
-static void result_fill(struct dns_result *out, struct ub_result *res, int type)
+void resolver_result_fill(struct dns_result *out, struct ub_result *res, int type)
 {
 	size_t n = 0, i;
 
@@ -523,6 +517,15 @@ struct dns_result *resolver_query(struct resolver *r, const char *name, int type
 			return hit;
 		}
 	}
+	{
+		/* started ahead for this message (dns/ahead.h) */
+		struct dns_result *early = ahead_take(r, name, type);
+
+		if (early != NULL) {
+			free(out);
+			return early;
+		}
+	}
 	qname = resolver_escape(name);
 	if (resolver_wait(r, qname, type, &p, out) != 0) {
 		free(qname);
@@ -534,7 +537,7 @@ struct dns_result *resolver_query(struct resolver *r, const char *name, int type
 		out->status = DNS_TEMPFAIL;
 		out->error = xasprintf("resolver: %s", ub_strerror(p.err));
 	} else {
-		result_fill(out, p.res, type);
+		resolver_result_fill(out, p.res, type);
 		if (r->cache != NULL && p.res->ttl > 0)
 			dns_cache_put(r->cache, name, type, out, (unsigned)p.res->ttl);
 	}
