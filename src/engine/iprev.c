@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dns/ahead.h"
 #include "engine/iprev.h"
 #include "util/addr.h"
 #include "util/strbuf.h"
@@ -211,5 +212,31 @@ void iprev_check(struct resolver *r, const char *ip, struct iprev_outcome *out)
 		break;
 	}
 	dns_result_free(ptr);
+	strbuf_free(&qn);
+}
+
+static void iprev_on_ptr(void *arg, struct dns_ahead *a, const struct dns_result *ptr)
+{
+	const int *type = arg;
+	size_t i;
+
+	for (i = 0; ptr->status == DNS_OK && i < ptr->nrr && i < IPREV_MAX_NAMES; i++)
+		if (ptr->rr[i].text != NULL)
+			dns_ahead_start(a, ptr->rr[i].text, *type, NULL, NULL);
+}
+
+void iprev_ahead(struct dns_ahead *a, const char *ip)
+{
+	struct strbuf qn = STRBUF_INIT;
+	struct am_addr addr;
+	int *type;
+
+	if (a == NULL || ip == NULL || !addr_parse(ip, &addr))
+		return;
+	(void)addr_unmap(&addr);
+	type = dns_ahead_alloc(a, sizeof(*type));
+	*type = addr.family == AM_AF_INET ? DNS_T_A : DNS_T_AAAA;
+	iprev_reverse_name(&addr, &qn);
+	dns_ahead_start(a, strbuf_str(&qn), DNS_T_PTR, iprev_on_ptr, type);
 	strbuf_free(&qn);
 }

@@ -81,4 +81,10 @@ void iprev_outcome_clear(struct iprev_outcome *o);
 /* "none", "pass", "fail", "temperror", "permerror"; "unknown" otherwise. */
 const char *iprev_result_name(enum iprev_result res);
 
+/* The lookups iprev_check(r, ip) will make, started now into a
+ * (dns/ahead.h): the PTR lookup, and when it answers the address lookups
+ * of its first IPREV_MAX_NAMES names. */
+struct dns_ahead;
+void iprev_ahead(struct dns_ahead *a, const char *ip);
+
 #endif

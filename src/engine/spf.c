@@ -283,7 +283,7 @@ static enum spf_result check_host(struct spf_ctx *c, const char *domain, unsigne
 /* An identity's domain in its A-label form (RFC 8616): a new string, or
  * NULL with *why set when a UTF-8 name is not a valid IDNA2008 name.
  * ASCII names are used as given. */
-static char *spf_alabel(const char *d, const char **why)
+char *spf_alabel(const char *d, const char **why)
 {
 	size_t len;
 	char *a;
@@ -349,30 +349,42 @@ static void spf_run(struct resolver *r, const struct spf_limits *lim, const char
 	free(dom);
 }
 
-void spf_check_mailfrom(struct resolver *r, const struct spf_limits *lim, const char *ip,
-			const char *mailfrom, const char *helo, const char *receiver,
-			struct spf_outcome *out)
+void spf_mailfrom_identity(const char *mailfrom, const char *helo, char **buf, const char **local,
+			   const char **domain)
 {
 	const char *s = mailfrom != NULL ? mailfrom : "";
 	size_t len = strlen(s);
-	char *copy, *at;
+	char *at;
 
 	if (len >= 2 && s[0] == '<' && s[len - 1] == '>') {
 		s++;
 		len -= 2;
 	}
-	copy = xstrndup(s, len);
-	at = strrchr(copy, '@');
+	*buf = xstrndup(s, len);
+	at = strrchr(*buf, '@');
+	*local = "postmaster";
 	if (len == 0) {
-		spf_run(r, lim, ip, "postmaster", helo, helo, receiver, out);
+		*domain = helo;
 	} else if (at == NULL) {
-		spf_run(r, lim, ip, "postmaster", copy, helo, receiver, out);
+		*domain = *buf;
 	} else {
 		*at = '\0';
-		spf_run(r, lim, ip, copy[0] != '\0' ? copy : "postmaster", at + 1, helo, receiver,
-			out);
+		if ((*buf)[0] != '\0')
+			*local = *buf;
+		*domain = at + 1;
 	}
-	free(copy);
+}
+
+void spf_check_mailfrom(struct resolver *r, const struct spf_limits *lim, const char *ip,
+			const char *mailfrom, const char *helo, const char *receiver,
+			struct spf_outcome *out)
+{
+	const char *local, *domain;
+	char *buf;
+
+	spf_mailfrom_identity(mailfrom, helo, &buf, &local, &domain);
+	spf_run(r, lim, ip, local, domain, helo, receiver, out);
+	free(buf);
 }
 
 void spf_check_helo(struct resolver *r, const struct spf_limits *lim, const char *ip,

@@ -78,6 +78,19 @@ void spf_check_mailfrom(struct resolver *r, const struct spf_limits *lim, const 
 			struct spf_outcome *out);
 void spf_check_helo(struct resolver *r, const struct spf_limits *lim, const char *ip,
 		    const char *helo, const char *receiver, struct spf_outcome *out);
+
+/*
+ * The lookups the same check will make, started now into a (dns/ahead.h,
+ * spf_ahead.c): the sender domain's record, and as each record arrives
+ * the lookups of its terms, within the check's own limits. The check
+ * run later with the same arguments finds the answers waiting; its
+ * result is the same as without.
+ */
+struct dns_ahead;
+void spf_ahead_mailfrom(struct dns_ahead *a, const struct spf_limits *lim, const char *ip,
+			const char *mailfrom, const char *helo, const char *receiver);
+void spf_ahead_helo(struct dns_ahead *a, const struct spf_limits *lim, const char *ip,
+		    const char *helo, const char *receiver);
 void spf_outcome_clear(struct spf_outcome *out);
 
 const char *spf_result_name(enum spf_result res); /* "pass", "softfail", ... */

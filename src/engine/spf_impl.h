@@ -6,6 +6,7 @@
  *	spf_mech.c     mechanisms that query DNS (a mx ptr exists), %{p}
  *	spf_record.c   record syntax: terms, modifiers, CIDR lengths
  *	spf_macro.c    macro-string syntax and expansion (RFC 7208 section 7)
+ *	spf_ahead.c    the lookups of a check, started as soon as MAIL or HELO
  *
  *	Every bound that SPF input can push is named here.
  */
@@ -101,6 +102,15 @@ int spf_mech_lookup(struct spf_ctx *c, const struct spf_term *t, const char *tar
 const char *spf_ptr_name(struct spf_ctx *c, const char *domain);
 
 /* spf.c */
+/* An identity's domain in its A-label form: a new string, or NULL with
+ * *why set (not valid IDNA2008). ASCII names lose a trailing dot only. */
+char *spf_alabel(const char *d, const char **why);
+/* The MAIL FROM identity as check_host() gets it: angle brackets off; a
+ * null sender is postmaster@helo, a missing or empty local part is
+ * postmaster (RFC 7208 2.4). *local and *domain point into *buf (or are
+ * helo, or a constant); free *buf. */
+void spf_mailfrom_identity(const char *mailfrom, const char *helo, char **buf, const char **local,
+			   const char **domain);
 void spf_reason(struct spf_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool spf_count_void(struct spf_ctx *c, const char *name, enum spf_result *res);
 
