@@ -31,6 +31,7 @@ struct msgctx {
 struct connctx {
 	char ip[AM_ADDR_STRLEN];
 	char *helo;
+	struct session *session; /* lookups started at connect and HELO */
 	struct msgctx *msg;
 };
 
@@ -172,6 +173,8 @@ static enum mproto_stat milter_connect(struct mproto *ctx, const char *hostname,
 
 	conn_address(conn, hostaddr);
 	skip = policy_skip(engine_config(eng), conn->ip, NULL);
+	if (skip == NULL && conn->session == NULL)
+		conn->session = session_new(eng, conn->ip);
 	engine_free(eng);
 	if (skip == NULL)
 		return MPROTO_CONTINUE;
@@ -186,6 +189,7 @@ static enum mproto_stat milter_helo(struct mproto *ctx, const char *helo)
 
 	free(conn->helo);
 	conn->helo = xstrdup(helo != NULL ? helo : "");
+	session_helo(conn->session, conn->helo);
 	return MPROTO_CONTINUE;
 }
 
@@ -215,6 +219,7 @@ static enum mproto_stat milter_envfrom(struct mproto *ctx, const char **argv)
 	env.mail_from = msg->mail_from;
 	env.auth_user = mproto_getsymval(ctx, "{auth_authen}");
 	env.no_hold = (mproto_actions(ctx) & MPROTO_ACT_QUARANTINE) == 0;
+	env.session = conn->session;
 	msg->m = message_new(msg->eng, &env);
 	if (message_skip(msg->m) != NULL) {
 		verdict_log_skip(mproto_getsymval(ctx, "i"), conn->ip, msg->mail_from,
@@ -373,6 +378,7 @@ static void milter_close(struct mproto *ctx)
 		return;
 	mproto_set_priv(ctx, NULL);
 	msg_free(conn->msg);
+	session_free(conn->session);
 	free(conn->helo);
 	free(conn);
 	pthread_mutex_lock(&state_mu);

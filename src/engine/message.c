@@ -11,6 +11,7 @@
 #include "engine/budget.h"
 #include "engine/dkim_utf8.h"
 #include "engine/explain.h"
+#include "engine/lookahead.h"
 #include "engine/message.h"
 #include "engine/policy.h"
 #include "util/clock.h"
@@ -47,6 +48,10 @@ struct message {
 	struct dmarc_outcome dmarc; /* discovered at end of headers */
 	struct budget budget;
 	struct verdict *v;
+	/* lookups started ahead (engine/lookahead.c) */
+	struct session *session;
+	struct dns_ahead *ahead;
+	struct lookahead_counts ahead_n;
 };
 
 struct engine *engine_new(struct config *cfg, struct dmarc_ctx *psl, struct am_err *err)
@@ -111,6 +116,11 @@ const struct config *engine_config(const struct engine *eng)
 	return eng->cfg;
 }
 
+struct resolver *engine_resolver(const struct engine *eng)
+{
+	return eng->resolver;
+}
+
 void engine_set_random(struct engine *eng, unsigned (*rand100)(void *), void *arg)
 {
 	eng->dmarc_opts.rand100 = rand100;
@@ -140,6 +150,8 @@ struct message *message_new(struct engine *eng, const struct envelope *env)
 		m->dkim = dkimv_new(eng->dkim);
 		m->dkimu = dkimu_new(eng->resolver, &dopts);
 		m->arc = arcv_new(eng->resolver, &ao);
+		m->session = env->session;
+		m->ahead = lookahead_message(eng, env);
 	}
 	return m;
 }
@@ -153,6 +165,7 @@ void message_free(struct message *m)
 {
 	if (m == NULL)
 		return;
+	dns_ahead_free(m->ahead);
 	dkimv_free(m->dkim);
 	arcv_free(m->arc);
 	dkimu_free(m->dkimu);
@@ -216,6 +229,7 @@ void message_header(struct message *m, const char *name, const char *value)
 		message_authres(m, value);
 	if (!message_within_limits(m, name, value))
 		return;
+	lookahead_header(m->ahead, &m->ahead_n, m->eng->cfg, name, value);
 	(void)dkimv_header(m->dkim, name, value);
 	dkimu_header(m->dkimu, name, value);
 	arcv_header(m->arc, name, value);
@@ -260,7 +274,9 @@ static void message_dns(struct message *m, enum budget_pool pool, double seconds
 	double t0 = clock_now();
 
 	resolver_set_deadline(seconds);
+	lookahead_use(m->ahead, m->session, m->eng);
 	fn(m);
+	dns_ahead_use(NULL, NULL, NULL);
 	resolver_clear_deadline();
 	budget_spend(&m->budget, pool, clock_now() - t0);
 }

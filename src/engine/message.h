@@ -61,14 +61,17 @@
 #include "engine/verdict.h"
 #include "util/err.h"
 
+struct session;
+
 struct envelope {
 	const char *client_ip; /* textual IPv4 or IPv6 address; NULL or "": none */
 	const char *helo;
 	const char *mail_from; /* "" = null sender */
 	const char *const *rcpts;
 	size_t n_rcpts;
-	const char *auth_user; /* SMTP AUTH identity ({auth_authen}), or NULL */
-	bool no_hold;	       /* the MTA cannot hold (quarantine) messages */
+	const char *auth_user;	 /* SMTP AUTH identity ({auth_authen}), or NULL */
+	bool no_hold;		 /* the MTA cannot hold (quarantine) messages */
+	struct session *session; /* the connection's lookups (session_new()), or NULL */
 };
 
 struct engine;
@@ -88,8 +91,23 @@ struct engine *engine_new_with_resolver(struct config *cfg, struct dmarc_ctx *ps
 struct engine *engine_ref(struct engine *eng);
 void engine_free(struct engine *eng);
 const struct config *engine_config(const struct engine *eng);
+struct resolver *engine_resolver(const struct engine *eng);
 /* Replace the random source of DMARC pct sampling (tests). */
 void engine_set_random(struct engine *eng, unsigned (*rand100)(void *), void *arg);
+
+/*
+ * A session is one SMTP connection (engine/lookahead.c): session_new() at
+ * connect starts the iprev lookups, session_helo() at HELO those of the
+ * HELO identity's SPF check, and a message whose envelope names the
+ * session starts its own (MAIL FROM SPF at once, each signature's key as
+ * its header arrives), so that lookups run at the same time and long
+ * before end of message. The verdict is the same with or without one.
+ * A session keeps a reference to its engine and must outlive its
+ * messages.
+ */
+struct session *session_new(struct engine *eng, const char *client_ip);
+void session_helo(struct session *s, const char *helo);
+void session_free(struct session *s);
 
 struct message *message_new(struct engine *eng, const struct envelope *env);
 /* Why the message is not checked at all (policy_skip(): "trusted_network",

@@ -123,7 +123,11 @@ static unsigned check_fixed_draw(void *arg)
 
 static int check_run(struct engine *eng, const struct check_args *a)
 {
-	struct envelope env = {a->ip, a->helo, a->mail_from, a->rcpts, a->n_rcpts, a->auth, false};
+	/* as the daemon does: the connection's lookups at once (connect, HELO),
+	 * the message's with it */
+	struct session *s = session_new(eng, a->ip);
+	struct envelope env = {a->ip,	   a->helo, a->mail_from, a->rcpts,
+			       a->n_rcpts, a->auth, false,	  s};
 	FILE *fp = strcmp(a->input, "-") == 0 ? stdin : fopen(a->input, "rb");
 	struct am_err err = {""};
 	struct message *m;
@@ -131,8 +135,10 @@ static int check_run(struct engine *eng, const struct check_args *a)
 
 	if (fp == NULL) {
 		fprintf(stderr, "authmilter-check: %s: %m\n", a->input);
+		session_free(s);
 		return 3;
 	}
+	session_helo(s, a->helo);
 	m = message_new(eng, &env);
 	rc = message_skip(m) != NULL ? 0 : msgread_feed(fp, m, CHECK_MAX_HEADER, &err);
 	if (fp != stdin)
@@ -140,10 +146,12 @@ static int check_run(struct engine *eng, const struct check_args *a)
 	if (rc != 0) {
 		fprintf(stderr, "authmilter-check: %s: %s\n", a->input, err.msg);
 		message_free(m);
+		session_free(s);
 		return 3;
 	}
 	output_print(stdout, a->json, message_eom(m));
 	message_free(m);
+	session_free(s);
 	return 0;
 }
 

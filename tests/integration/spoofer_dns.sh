@@ -27,18 +27,27 @@ sel._domainkey.sub.victim.example	TIMEOUT	-
 spoof.example	SERVFAIL	-
 sel._domainkey.spoof.example	TIMEOUT	-
 ZONE
-	# slow.example: 10 mx terms of two hosts each, every answer 0.04 s
-	# away: valid, each far under dns.timeout, and together (30 lookups)
-	# longer than the whole 1 s budget. (Longer delays would outlast
-	# libunbound's retransmission timeout, learnt from the fast answers,
-	# and look like timeouts instead.)
+	# slow.example: lookups that depend on each other, every answer 0.04 s
+	# away: valid, each far under dns.timeout, and one after another
+	# (about 40) longer than the whole 1 s budget. Lookups started ahead
+	# (the engine starts a record's lookups at once) cannot shorten it:
+	# every mx: target names %{p}, which needs the client's PTR names and
+	# then their addresses one by one (none maps back: %{p} is
+	# "unknown"), and then each MX answer's hosts; iprev is off, as its
+	# lookahead would fetch the PTR names' addresses. (Longer delays
+	# would outlast libunbound's retransmission timeout, learnt from the
+	# fast answers, and look like timeouts instead.)
 	printf 'slow.example\tTXT\t"v=spf1'
-	for i in 1 2 3 4 5 6 7 8 9 10; do printf ' mx:a%s.slow.example' $i; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do printf ' mx:%%{p}.e%s.slow.example' $i; done
 	printf ' -all"\n'
+	printf '7.100.51.198.in-addr.arpa\tDELAY\t0.04\n'
 	for i in 1 2 3 4 5 6 7 8 9 10; do
-		printf 'a%s.slow.example\tMX\t10 h%s.slow.example\n' $i $i
-		printf 'a%s.slow.example\tMX\t20 g%s.slow.example\n' $i $i
-		printf 'a%s.slow.example\tDELAY\t0.04\n' $i
+		printf '7.100.51.198.in-addr.arpa\tPTR\tn%s.slow.example\n' $i
+		printf 'n%s.slow.example\tA\t203.0.113.%s\n' $i $i
+		printf 'n%s.slow.example\tDELAY\t0.04\n' $i
+		printf 'unknown.e%s.slow.example\tMX\t10 h%s.slow.example\n' $i $i
+		printf 'unknown.e%s.slow.example\tMX\t20 g%s.slow.example\n' $i $i
+		printf 'unknown.e%s.slow.example\tDELAY\t0.04\n' $i
 		for h in h g; do
 			printf '%s%s.slow.example\tA\t203.0.113.%s\n' $h $i $i
 			printf '%s%s.slow.example\tDELAY\t0.04\n' $h $i
@@ -51,6 +60,7 @@ cat > "$T/conf" <<CONF
 authserv_id = "mx.example.org";
 dns = { nameservers = ["127.0.0.1@$AM_DNS_PORT"]; timeout = 1.0; cache_size = 0; };
 limits = { message_time = 1; };
+iprev = { enabled = false; };
 CONF
 cp "$T/conf" "$T/conf-accept"
 printf 'policy = { on_error = "accept"; };\n' >> "$T/conf-accept"
