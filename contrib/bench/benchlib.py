@@ -248,7 +248,9 @@ def authmilter_conf(path, socket, dns_host, dns_port, group='nogroup', extra='',
 
 def start_authmilter(procs, bdir, conf, logpath, ready_check):
     lf = open(logpath, 'a')
-    p = procs.start([os.path.join(bdir, 'src', 'authmilter'), '-f', '-c', conf], 'authmilter',
+    # AM_WRAP: a command to run it under, e.g. "valgrind --tool=callgrind"
+    p = procs.start(os.environ.get('AM_WRAP', '').split() +
+                    [os.path.join(bdir, 'src', 'authmilter'), '-f', '-c', conf], 'authmilter',
                     stderr=lf, stdout=lf)
 
     def up():
