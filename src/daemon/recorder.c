@@ -93,6 +93,14 @@ void recorder_record(const struct config *cfg, const struct verdict *v, const ch
 	free(rec);
 }
 
+void recorder_counts(unsigned long *recorded, unsigned long *dropped)
+{
+	struct recorder *r = __atomic_load_n(&rec_global, __ATOMIC_ACQUIRE);
+
+	*recorded = r != NULL ? __atomic_load_n(&r->recorded, __ATOMIC_RELAXED) : 0;
+	*dropped = r != NULL ? __atomic_load_n(&r->dropped, __ATOMIC_RELAXED) : 0;
+}
+
 /* ---- the batch ---- */
 
 static size_t key_slot(const struct batch_key *k)

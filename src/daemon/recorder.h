@@ -48,5 +48,7 @@ int recorder_start(const struct config *cfg, struct am_err *err);
 void recorder_record(const struct config *cfg, const struct verdict *v, const char *mail_from);
 /* Records that could not be written (0 when everything was). */
 unsigned long recorder_stop(unsigned seconds);
+/* Records queued and dropped since start (0, 0 when not recording). */
+void recorder_counts(unsigned long *recorded, unsigned long *dropped);
 
 #endif

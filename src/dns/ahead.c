@@ -201,6 +201,7 @@ static void ahead_send(struct dns_ahead *a, struct ahead_entry *e)
 	}
 	e->state = AE_OUT;
 	r->queries++;
+	resolver_count(RT_QUERY);
 	a->sent++;
 	if (r->ahead_out++ == 0) {
 		if (!r->pump_started && !r->pump_stop &&
@@ -298,6 +299,7 @@ static struct dns_result *ahead_wait(struct resolver *r, struct ahead_entry *e)
 	(void)ub_cancel(r->ctx, e->id);
 	e->state = AE_LOST;
 	r->ahead_out--;
+	resolver_count(RT_TIMEOUT);
 	if (budget)
 		return ahead_fail("the message's time budget ran out");
 	snprintf(why, sizeof(why), "timeout after %.3g s", r->timeout);

@@ -182,6 +182,21 @@ void resolver_free(struct resolver *r)
 	free(r);
 }
 
+static unsigned long totals[RT_N];
+
+void resolver_count(enum resolver_total which)
+{
+	__atomic_add_fetch(&totals[which], 1, __ATOMIC_RELAXED);
+}
+
+void resolver_totals(struct resolver_totals *t)
+{
+	t->queries = __atomic_load_n(&totals[RT_QUERY], __ATOMIC_RELAXED);
+	t->cache_hits = __atomic_load_n(&totals[RT_CACHE_HIT], __ATOMIC_RELAXED);
+	t->timeouts = __atomic_load_n(&totals[RT_TIMEOUT], __ATOMIC_RELAXED);
+	t->tempfails = __atomic_load_n(&totals[RT_TEMPFAIL], __ATOMIC_RELAXED);
+}
+
 unsigned long resolver_query_count(struct resolver *r)
 {
 	unsigned long n;
@@ -317,6 +332,7 @@ static int resolver_wait(struct resolver *r, const char *qname, int type, struct
 	}
 	pthread_mutex_lock(&r->mu);
 	r->queries++;
+	resolver_count(RT_QUERY);
 	rc = ub_resolve_async(r->ctx, qname, type, 1, p, resolver_callback, &id);
 	if (rc != 0) {
 		pthread_mutex_unlock(&r->mu);
@@ -334,6 +350,7 @@ static int resolver_wait(struct resolver *r, const char *qname, int type, struct
 		 * cancel none will come; UB_NOID means it already came. */
 		if (ub_cancel(r->ctx, id) == UB_NOERROR || !p->done) {
 			pthread_mutex_unlock(&r->mu);
+			resolver_count(RT_TIMEOUT);
 			out->error = budget ? xasprintf("the message's time budget ran out")
 					    : xasprintf("timeout after %.3g s", r->timeout);
 			return -1;
@@ -493,7 +510,7 @@ static struct dns_result *resolver_fixed_query(struct resolver *r, const char *n
 	return out;
 }
 
-struct dns_result *resolver_query(struct resolver *r, const char *name, int type)
+static struct dns_result *resolver_lookup(struct resolver *r, const char *name, int type)
 {
 	struct dns_result *out = xcalloc(1, sizeof(*out));
 	struct pending p = {0, 0, NULL};
@@ -514,6 +531,7 @@ struct dns_result *resolver_query(struct resolver *r, const char *name, int type
 
 		if (hit != NULL) {
 			free(out);
+			resolver_count(RT_CACHE_HIT);
 			return hit;
 		}
 	}
@@ -543,6 +561,15 @@ struct dns_result *resolver_query(struct resolver *r, const char *name, int type
 	}
 	ub_resolve_free(p.res);
 	return out;
+}
+
+struct dns_result *resolver_query(struct resolver *r, const char *name, int type)
+{
+	struct dns_result *res = resolver_lookup(r, name, type);
+
+	if (res->status == DNS_TEMPFAIL)
+		resolver_count(RT_TEMPFAIL);
+	return res;
 }
 
 void dns_result_free(struct dns_result *res)

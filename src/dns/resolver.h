@@ -112,6 +112,14 @@ bool dns_name_valid(const char *name);
 /* Number of lookups sent since resolver_new(), for tests and benchmarks. */
 unsigned long resolver_query_count(struct resolver *r);
 
+/* Process-wide totals of every resolver since start (metrics): queries
+ * sent, lookups answered by the answer cache, lookups that timed out,
+ * lookups that failed temporarily (timeouts included). */
+struct resolver_totals {
+	unsigned long queries, cache_hits, timeouts, tempfails;
+};
+void resolver_totals(struct resolver_totals *t);
+
 /*
  * For tests and fuzzing: a resolver that answers from a function instead of
  * the network. resolver_query() still rejects invalid names (DNS_BADNAME,

@@ -41,6 +41,8 @@ struct pending {
 };
 
 /* resolver.c */
+enum resolver_total { RT_QUERY, RT_CACHE_HIT, RT_TIMEOUT, RT_TEMPFAIL, RT_N };
+void resolver_count(enum resolver_total which);
 char *resolver_escape(const char *name);
 void resolver_process_once(struct resolver *r, double wait);
 void resolver_sleep(struct resolver *r, double wait);
