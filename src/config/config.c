@@ -105,6 +105,7 @@ const struct config_key config_keys[] = {
     {"reporting.max_uris", KT_UINT, OFF(report_max_uris), NULL, 5, 1, 100, NULL},
     {"reporting.send_timeout", KT_UINT, OFF(report_send_timeout), NULL, 120, 5, 3600, NULL},
     {"reporting.exclude_domains", KT_STRLIST, OFF(report_exclude), NULL, 0, 0, 10000, NULL},
+    {"metrics.listen", KT_STRING, OFF(metrics_listen), "", 0, 0, 64, NULL},
     {"socket", KT_STRING, OFF(socket), "local:/run/authmilter/authmilter.sock", 0, 6, 200, NULL},
     {"socket_mode", KT_MODE, OFF(socket_mode), "0660", 0, 0, 0777, NULL},
     {"user", KT_STRING, OFF(user), "authmilter", 0, 1, 64, NULL},

@@ -135,6 +135,7 @@ struct config {
 	unsigned report_max_uris;    /* rua URIs served per report */
 	unsigned report_send_timeout;
 	struct strlist report_exclude; /* policy domains never recorded or reported */
+	char *metrics_listen;	       /* "ADDRESS:PORT" for GET /metrics, "" = off */
 
 	/* The daemon. */
 	char *socket;

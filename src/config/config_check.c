@@ -159,6 +159,35 @@ static bool check_hostport(const char *hp)
 	return *end == '\0' && colon[1] != '\0' && port >= 1 && port <= 65535;
 }
 
+/* metrics.listen: "" (off), "IPv4:PORT" or "[IPv6]:PORT". */
+static int check_listen(const char *hp, const char *name, struct am_err *err)
+{
+	const char *colon = strrchr(hp, ':');
+	struct am_addr a;
+	char host[64];
+	size_t n;
+
+	if (hp[0] == '\0')
+		return 0;
+	n = colon != NULL ? (size_t)(colon - hp) : 0;
+	if (n > 2 && hp[0] == '[' && hp[n - 1] == ']') {
+		memcpy(host, hp + 1, n - 2);
+		host[n - 2] = '\0';
+	} else if (n > 0 && n < sizeof(host)) {
+		memcpy(host, hp, n);
+		host[n] = '\0';
+	} else {
+		host[0] = '\0';
+	}
+	if (!check_hostport(hp) || n >= sizeof(host) || !addr_parse(host, &a) ||
+	    (hp[0] == '[') != (a.family == AM_AF_INET6)) {
+		am_err_set(err, "%s: metrics.listen: \"%s\" is not IPv4:PORT or [IPv6]:PORT", name,
+			   hp);
+		return -1;
+	}
+	return 0;
+}
+
 static int check_reporting(struct config *cfg, const char *name, struct am_err *err)
 {
 	const char *s = cfg->report_store;
@@ -216,7 +245,8 @@ int config_check(struct config *cfg, const char *name, struct am_err *err)
 	    check_header(cfg->quarantine_header, name, err) != 0 ||
 	    check_domains(&cfg->allow_domains, "policy.allow_domains", name, err) != 0 ||
 	    check_domains(&cfg->arc_trusted_sealers, "arc.trusted_sealers", name, err) != 0 ||
-	    check_reporting(cfg, name, err) != 0)
+	    check_reporting(cfg, name, err) != 0 ||
+	    check_listen(cfg->metrics_listen, name, err) != 0)
 		return -1;
 	cfg->syslog_facility = facility_codes[cfg->syslog_facility_index];
 	if (check_reply(cfg->reject_reply, '5', "reply.reject", name, err) != 0 ||

@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/milter.h"
 #include "daemon/mserver.h"
 #include "daemon/privs.h"
@@ -89,6 +90,7 @@ static void warn_restart_only(const struct config *cfg, const struct config *sta
 	CHANGED_STR(report_store, "reporting.store");
 	CHANGED_NUM(report_queue, "reporting.queue_size");
 	CHANGED_STR(report_status_file, "reporting.status_file");
+	CHANGED_STR(metrics_listen, "metrics.listen");
 #undef CHANGED_STR
 #undef CHANGED_NUM
 	if (sb.len > 0)
@@ -105,12 +107,14 @@ static void reload(void)
 	struct engine *eng;
 
 	if (cfg == NULL) {
+		metrics_event(METRIC_RELOAD_FAILED);
 		log_msg(LOG_ERR, "reload=failed file=%s error=\"%s\" keeping=current", config_file,
 			err.msg);
 		return;
 	}
 	eng = daemon_engine(cfg, &err);
 	if (eng == NULL) {
+		metrics_event(METRIC_RELOAD_FAILED);
 		log_msg(LOG_ERR, "reload=failed file=%s error=\"%s\" keeping=current", config_file,
 			err.msg);
 		config_unref(cfg);
@@ -121,6 +125,8 @@ static void reload(void)
 	mserver_set_limits(cfg->max_connections);
 	milter_set_engine(eng);
 	engine_free(eng);
+	metrics_event(METRIC_RELOAD_OK);
+	metrics_loaded();
 	log_msg(LOG_INFO, "reload=ok file=%s mode=%s", config_file,
 		cfg->mode == MODE_MONITOR ? "monitor" : "enforce");
 	config_unref(cfg);
@@ -184,7 +190,9 @@ static int serve(struct config *cfg, bool foreground)
 		milter_set_engine(eng);
 		mserver_set_limits(cfg->max_connections);
 		/* the recorder opens its store as the unprivileged user */
+		metrics_loaded();
 		if (recorder_start(cfg, &err) != 0 ||
+		    metrics_start(cfg->metrics_listen, &err) != 0 ||
 		    mserver_start(fd, &milter_callbacks, cfg->negotiate_timeout, cfg->idle_timeout,
 				  &err) != 0)
 			fd = -1;
@@ -195,13 +203,15 @@ static int serve(struct config *cfg, bool foreground)
 		fprintf(stderr, "authmilter: %s\n", err.msg);
 		return 1;
 	}
-	log_msg(LOG_INFO, "start version=%s socket=%s user=%s mode=%s config=%s", PACKAGE_VERSION,
-		cfg->socket, cfg->user, cfg->mode == MODE_MONITOR ? "monitor" : "enforce",
-		config_file);
+	log_msg(LOG_INFO, "start version=%s socket=%s user=%s mode=%s config=%s metrics=%s",
+		PACKAGE_VERSION, cfg->socket, cfg->user,
+		cfg->mode == MODE_MONITOR ? "monitor" : "enforce", config_file,
+		cfg->metrics_listen[0] != '\0' ? cfg->metrics_listen : "off");
 	wait_signals(&set);
 	stop_at = clock_now() + cfg->shutdown_timeout;
 	mserver_stop();
 	left = milter_wait_idle(cfg->shutdown_timeout);
+	metrics_stop();
 	/* the queue gets what is left of shutdown_timeout, at least a second */
 	unwritten =
 	    recorder_stop((unsigned)(stop_at - clock_now() > 1 ? stop_at - clock_now() : 1));

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/milter.h"
 #include "daemon/recorder.h"
 #include "daemon/verdict_log.h"
@@ -80,6 +81,7 @@ static void msg_free(struct msgctx *msg)
 {
 	if (msg == NULL)
 		return;
+	metrics_in_progress(-1);
 	message_free(msg->m);
 	engine_free(msg->eng);
 	free(msg->mail_from);
@@ -211,6 +213,7 @@ static enum mproto_stat milter_envfrom(struct mproto *ctx, const char **argv)
 
 	msg_free(conn->msg);
 	msg = conn->msg = xcalloc(1, sizeof(*msg));
+	metrics_in_progress(+1);
 	msg->eng = milter_get_engine();
 	msg->mail_from = envfrom_address(argv[0] != NULL ? argv[0] : "");
 	memset(&env, 0, sizeof(env));
@@ -224,6 +227,7 @@ static enum mproto_stat milter_envfrom(struct mproto *ctx, const char **argv)
 	if (message_skip(msg->m) != NULL) {
 		verdict_log_skip(mproto_getsymval(ctx, "i"), conn->ip, msg->mail_from,
 				 message_skip(msg->m));
+		metrics_skip(message_skip(msg->m));
 		msg_free(msg);
 		conn->msg = NULL;
 		return MPROTO_ACCEPT;
@@ -353,6 +357,7 @@ static enum mproto_stat milter_eom(struct mproto *ctx)
 	rc = milter_apply(ctx, msg, &vl.v);
 	vl.ms = (long)((clock_now() - msg->start) * 1000);
 	verdict_log_line(&vl);
+	metrics_message(vl.v, vl.ms);
 	recorder_record(engine_config(msg->eng), vl.v, msg->mail_from);
 	msg_free(msg);
 	conn->msg = NULL;

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon/log.h"
+#include "daemon/metrics.h"
 #include "daemon/mserver.h"
 #include "util/clock.h"
 #include "util/xalloc.h"
@@ -230,11 +231,15 @@ static void serve(int fd)
 		}
 		mproto_output_clear(mp);
 	}
-	if (rc == MPROTO_ERROR)
+	if (rc == MPROTO_ERROR) {
+		metrics_event(METRIC_PROTOCOL_ERROR);
 		log_msg(LOG_WARNING, "error=milter_protocol reason=\"%s\" action=close",
 			mproto_error(mp));
-	else if (why != NULL)
+	} else if (why != NULL) {
+		if (strcmp(why, "idle_timeout") == 0 || strcmp(why, "negotiate_timeout") == 0)
+			metrics_event(METRIC_IDLE_CLOSE);
 		log_msg(LOG_INFO, "connection=closed reason=\"%s\"", why);
+	}
 	free(buf);
 	mproto_free(mp); /* abort and close callbacks, if still due */
 }
@@ -312,7 +317,9 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&srv.mu);
 		if (more && !spawn())
 			log_msg(LOG_ERR, "error=thread reason=\"cannot start a thread\"");
+		metrics_conn(+1);
 		serve(fd);
+		metrics_conn(-1);
 		/* Uncounted before the close, so a peer that sees it may
 		 * connect again at once. */
 		pthread_mutex_lock(&srv.mu);
