@@ -74,7 +74,7 @@ static bool count_term(struct spf_ctx *c, const char *domain, const char *term,
 }
 
 /* RFC 7208 4.3: labels of 1..63 octets, at most 253 in all, at least two labels. */
-static bool domain_valid(const char *d)
+bool spf_domain_valid(const char *d)
 {
 	size_t len = strlen(d), label = 0, labels = 0, i;
 	bool numeric = true;
@@ -98,13 +98,8 @@ static bool domain_valid(const char *d)
 	return labels >= 2 && !numeric;
 }
 
-/*
- * Finds and parses the one v=spf1 record of domain. Returns false with
- * *res set when there is none (none), more than one or a bad one
- * (permerror), or the lookup failed (temperror).
- */
-static bool fetch_record(struct spf_ctx *c, const char *domain, struct spf_record *rec,
-			 enum spf_result *res)
+bool spf_fetch_record(struct spf_ctx *c, const char *domain, struct spf_record *rec,
+		      enum spf_result *res, char **text)
 {
 	struct dns_result *d = resolver_query(c->r, domain, DNS_T_TXT);
 	struct strbuf why = STRBUF_INIT;
@@ -133,6 +128,8 @@ static bool fetch_record(struct spf_ctx *c, const char *domain, struct spf_recor
 	} else {
 		ok = true;
 	}
+	if (text != NULL && n == 1)
+		*text = xmemdup0(found->text, found->text_len);
 	strbuf_free(&why);
 	dns_result_free(d);
 	return ok;
@@ -269,11 +266,11 @@ static enum spf_result check_host(struct spf_ctx *c, const char *domain, unsigne
 			   domain);
 		return SPF_RESULT_PERMERROR;
 	}
-	if (!domain_valid(domain)) {
+	if (!spf_domain_valid(domain)) {
 		spf_reason(c, "'%s' is not a valid domain name", domain);
 		return SPF_RESULT_NONE;
 	}
-	if (!fetch_record(c, domain, &rec, &res))
+	if (!spf_fetch_record(c, domain, &rec, &res, NULL))
 		return res;
 	res = eval_record(c, domain, &rec, depth, want_exp);
 	spf_record_free(&rec);

@@ -7,6 +7,7 @@
  *	spf_record.c   record syntax: terms, modifiers, CIDR lengths
  *	spf_macro.c    macro-string syntax and expansion (RFC 7208 section 7)
  *	spf_ahead.c    the lookups of a check, started as soon as MAIL or HELO
+ *	spf_audit.c    a domain's record tree, counted as check_host() counts
  *
  *	Every bound that SPF input can push is named here.
  */
@@ -111,6 +112,17 @@ char *spf_alabel(const char *d, const char **why);
  * helo, or a constant); free *buf. */
 void spf_mailfrom_identity(const char *mailfrom, const char *helo, char **buf, const char **local,
 			   const char **domain);
+/* RFC 7208 4.3: a multi-label name of valid length, not a domain literal. */
+bool spf_domain_valid(const char *d);
+/*
+ * Finds and parses the one v=spf1 record of domain (4.5). Returns false
+ * with *res and the reason set when there is none (none), more than one
+ * or a bad one (permerror), or the lookup failed (temperror). text, when
+ * not NULL, gets a copy of the record whenever exactly one was found,
+ * parsed or not (free it); else it is left alone.
+ */
+bool spf_fetch_record(struct spf_ctx *c, const char *domain, struct spf_record *rec,
+		      enum spf_result *res, char **text);
 void spf_reason(struct spf_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 bool spf_count_void(struct spf_ctx *c, const char *name, enum spf_result *res);
 
