@@ -71,6 +71,19 @@ static bool idna_label(struct strbuf *sb, const char *label, size_t n, const cha
 		*why = rc == IDN2_ENCODING_ERROR ? "not well-formed UTF-8" : idn2_strerror(rc);
 		return false;
 	}
+	/* UTS #46 maps some code points to ASCII that no DNS label holds
+	 * (U+00A0 to a space, U+FF0F to '/'); libidn2's STD3 flag would drop
+	 * them silently instead ("a<U+00A0>b" would become "ab"). A label
+	 * that came with 8-bit bytes must come out letters, digits and
+	 * hyphens only (and dots: U+3002 and its kin separate labels too,
+	 * and the whole name is checked after). */
+	for (i = 0; out[i] != '\0'; i++)
+		if (!((out[i] >= 'a' && out[i] <= 'z') || (out[i] >= 'A' && out[i] <= 'Z') ||
+		      (out[i] >= '0' && out[i] <= '9') || out[i] == '-' || out[i] == '.')) {
+			idn2_free(out);
+			*why = "maps to a character no domain name holds";
+			return false;
+		}
 	idna_add_lower(sb, (const char *)out, strlen((const char *)out));
 	idn2_free(out);
 	return true;

@@ -105,6 +105,14 @@ static void test_idna_invalid(void **state)
 	    "\xc0\xaf.example",	    /* overlong encoding */
 	    "\xed\xa0\x80.example", /* a surrogate */
 	    "\xff.example",
+	    /* UTS #46 maps these to ASCII that is no DNS label character
+	     * (STD3 rules): U+00A0 no-break space to a space, U+FF0F
+	     * fullwidth solidus to '/' (found by fuzz_from) */
+	    "m\xc2\xa0",
+	    "a\xc2\xa0"
+	    "b.example",
+	    "a\xef\xbc\x8f"
+	    "b.example",
 	};
 	size_t i;
 
