@@ -409,29 +409,77 @@ fail:
 	return NULL;
 }
 
+/*
+ * The line (1-based) of the first @include directive of text, or 0.
+ * libconfig 1.5 ends the process (exit()) when an included path cannot be
+ * read as a file, a directory for one, so a reload could kill the daemon:
+ * includes are refused, and every setting is in the one file.
+ */
+static int config_include_line(const char *text)
+{
+	const char *p = text, *q;
+	int line = 1;
+
+	while (p != NULL && *p != '\0') {
+		for (q = p; *q == ' ' || *q == '\t'; q++)
+			;
+		if (strncmp(q, "@include", 8) == 0)
+			return line;
+		p = strchr(p, '\n');
+		if (p != NULL) {
+			p++;
+			line++;
+		}
+	}
+	return 0;
+}
+
 struct config *config_parse(const char *text, const char *name, struct am_err *err)
 {
-	struct config *cfg = config_alloc(name);
+	struct config *cfg;
 	config_t cf;
+	int line = config_include_line(text);
 
+	if (line > 0) {
+		am_err_set(err, "%s:%d: @include is not supported: put every setting in this file",
+			   name, line);
+		return NULL;
+	}
+	cfg = config_alloc(name);
 	config_init(&cf);
 	return config_finish(cfg, &cf, config_read_string(&cf, text) == CONFIG_TRUE, name, err);
 }
 
+#define CONFIG_MAX_FILE (1024 * 1024) /* bytes of a configuration file */
+
 struct config *config_load(const char *file, struct am_err *err)
 {
 	struct config *cfg;
-	config_t cf;
 	FILE *fp = fopen(file, "r");
+	char *text;
+	size_t n;
 
 	if (fp == NULL) {
 		am_err_set(err, "%s: cannot open: %m", file);
 		return NULL;
 	}
-	cfg = config_alloc(file);
-	config_init(&cf);
-	cfg = config_finish(cfg, &cf, config_read(&cf, fp) == CONFIG_TRUE, file, err);
+	text = xmalloc(CONFIG_MAX_FILE + 1);
+	n = fread(text, 1, CONFIG_MAX_FILE + 1, fp);
+	if (ferror(fp)) {
+		am_err_set(err, "%s: cannot read: %m", file);
+		cfg = NULL;
+	} else if (n > CONFIG_MAX_FILE) {
+		am_err_set(err, "%s: longer than %d bytes", file, CONFIG_MAX_FILE);
+		cfg = NULL;
+	} else if (memchr(text, '\0', n) != NULL) {
+		am_err_set(err, "%s: holds a NUL byte", file);
+		cfg = NULL;
+	} else {
+		text[n] = '\0';
+		cfg = config_parse(text, file, err);
+	}
 	fclose(fp);
+	free(text);
 	return cfg;
 }
 

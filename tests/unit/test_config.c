@@ -141,6 +141,12 @@ static const struct {
 	const char *expect; /* substring of the error */
 } bad[] = {
     {"\n\nbogus = 1;\n", "t.conf:3: bogus: unknown key"},
+    /* libconfig would exit() on an @include of a directory (fuzz_config) */
+    {"@include \"/etc/\"\n", "t.conf:1: @include is not supported"},
+    {"debug = true;\n \t@include \"/etc/passwd\"\n", "t.conf:2: @include is not supported"},
+    {"metrics = { listen = \"localhost:9806\"; };\n", "metrics.listen: \"localhost:9806\" is not"},
+    {"metrics = { listen = \"[127.0.0.1]:9806\"; };\n", "metrics.listen:"},
+    {"metrics = { listen = \"127.0.0.1:0\"; };\n", "metrics.listen:"},
     {"dns = {\n  timeuot = 2.0; };\n", "t.conf:2: dns.timeuot: unknown key"},
     {"dns = { timeout = 0.0; };\n", "dns.timeout: 0 is out of range"},
     {"dns = { timeout = \"2\"; };\n", "dns.timeout: expected a number"},
